@@ -1,0 +1,336 @@
+//! Checkers: anomalies found live as the run advances, per-write fate, summary metrics.
+//!
+//! Definitions used here (the page and the CLI show them with these words):
+//! - **stale read**: a read returned a value older than one whose write was acknowledged before
+//!   the read began (writes already lost in a failover do not count: that is a lost write).
+//! - **lost write**: a write was acknowledged, and then a leader was elected whose log does not
+//!   hold it. From then on the replicated history goes on without it.
+//! - **split brain**: two nodes, each believing it leads (in different epochs), accepted writes
+//!   at overlapping times.
+
+use crate::client::{History, OpKind, OpResult, Operation};
+use crate::sim::{NodeSlot, Stats};
+use crate::types::{NodeId, OpId, Time};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Anomaly {
+    pub t: Time,
+    #[serde(flatten)]
+    pub kind: AnomalyKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "anomaly", rename_all = "kebab-case")]
+pub enum AnomalyKind {
+    /// Read `op` returned the value of write `returned` although write `missed` to the same key
+    /// had been acknowledged before the read began.
+    StaleRead {
+        op: OpId,
+        returned: Option<OpId>,
+        missed: OpId,
+    },
+    /// Acknowledged write `op` is not in the log of `leader`, newly elected in `epoch`.
+    LostWrite {
+        op: OpId,
+        leader: NodeId,
+        epoch: u64,
+    },
+    /// Nodes `nodes` both accepted writes as leaders of `epochs` at the same time.
+    SplitBrain {
+        nodes: Vec<NodeId>,
+        epochs: Vec<u64>,
+    },
+}
+
+impl AnomalyKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            AnomalyKind::StaleRead { .. } => "stale-read",
+            AnomalyKind::LostWrite { .. } => "lost-write",
+            AnomalyKind::SplitBrain { .. } => "split-brain",
+        }
+    }
+}
+
+/// An acknowledged write as the stale-read check needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Acked {
+    complete: Time,
+    version: (u64, u64),
+    op: OpId,
+    /// The newest version acknowledged for this key up to and including this one.
+    newest: ((u64, u64), OpId),
+}
+
+/// State of the live checkers, part of the simulation's world.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Live {
+    pub split_brain_seen: BTreeSet<(u64, u64)>,
+    pub lost: BTreeSet<OpId>,
+    acked: BTreeMap<String, Vec<Acked>>,
+}
+
+impl Live {
+    /// Called when an operation completes; returns the anomalies it shows.
+    pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
+        let complete = op.complete.unwrap_or(op.invoke);
+        match (&op.kind, &op.result) {
+            (OpKind::Write { key, .. }, OpResult::Written { lsn, epoch }) => {
+                let list = self.acked.entry(key.clone()).or_default();
+                let version = (*epoch, *lsn);
+                let newest = match list.last() {
+                    Some(prev) if prev.newest.0 >= version => prev.newest,
+                    _ => (version, op.id),
+                };
+                list.push(Acked {
+                    complete,
+                    version,
+                    op: op.id,
+                    newest,
+                });
+                Vec::new()
+            }
+            (
+                OpKind::Read { key },
+                OpResult::Read {
+                    write, lsn, epoch, ..
+                },
+            ) => {
+                let Some(list) = self.acked.get(key) else {
+                    return Vec::new();
+                };
+                // Writes acknowledged strictly before the read began.
+                let n = list.partition_point(|a| a.complete < op.invoke);
+                // The newest such write that has not been lost.
+                let newest = list[..n]
+                    .iter()
+                    .rev()
+                    .filter(|a| !self.lost.contains(&a.op))
+                    .map(|a| (a.version, a.op))
+                    .max();
+                match newest {
+                    Some((v, missed)) if (*epoch, *lsn) < v && *write != Some(missed) => {
+                        vec![AnomalyKind::StaleRead {
+                            op: op.id,
+                            returned: *write,
+                            missed,
+                        }]
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// What became of one client write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fate {
+    /// The client is still waiting.
+    Pending,
+    /// Acknowledged, and in the log of the newest leader.
+    Durable,
+    /// Acknowledged, but a leader was elected without it.
+    Lost,
+    /// The client never learned the outcome; `present` says whether the newest leader has it.
+    Indeterminate,
+    /// Definitely not applied.
+    Failed,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WriteFate {
+    pub op: OpId,
+    pub key: String,
+    pub value: String,
+    pub acked: bool,
+    /// Nodes whose log holds the write now.
+    pub holders: Vec<NodeId>,
+    pub fate: Fate,
+    /// For indeterminate writes: whether the newest leader holds it.
+    pub present: bool,
+    pub why: String,
+}
+
+/// The fate of every write in `history`, judged against the log of the newest leader.
+pub fn fates(
+    history: &History,
+    nodes: &[NodeSlot],
+    leaders: &BTreeMap<u64, NodeId>,
+    anomalies: &[Anomaly],
+) -> Vec<WriteFate> {
+    let authority = leaders.last_key_value().map(|(e, n)| (*e, *n));
+    let lost_by: BTreeMap<OpId, (NodeId, u64)> = anomalies
+        .iter()
+        .filter_map(|a| match a.kind {
+            AnomalyKind::LostWrite { op, leader, epoch } => Some((op, (leader, epoch))),
+            _ => None,
+        })
+        .collect();
+    history
+        .iter()
+        .filter_map(|op| {
+            let OpKind::Write { key, value } = &op.kind else {
+                return None;
+            };
+            let holders: Vec<NodeId> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.logic.durable.log.holds(op.id))
+                .map(|(i, _)| i as NodeId)
+                .collect();
+            let in_authority = authority.is_some_and(|(_, n)| holders.contains(&n));
+            let (fate, why) = match &op.result {
+                OpResult::Pending => (Fate::Pending, "waiting for acknowledgement".to_string()),
+                OpResult::Written { .. } if in_authority || authority.is_none() => (
+                    Fate::Durable,
+                    format!("held by {} of {} nodes", holders.len(), nodes.len()),
+                ),
+                OpResult::Written { .. } => {
+                    let (leader, epoch) = lost_by
+                        .get(&op.id)
+                        .copied()
+                        .or(authority.map(|(e, n)| (n, e)))
+                        .unwrap_or((0, 0));
+                    (
+                        Fate::Lost,
+                        format!("n{leader} became leader in epoch {epoch} without it"),
+                    )
+                }
+                OpResult::Indeterminate { reason } => (Fate::Indeterminate, reason.clone()),
+                OpResult::Failed { reason } => (Fate::Failed, reason.clone()),
+                OpResult::Read { .. } => unreachable!("a write has no read result"),
+            };
+            Some(WriteFate {
+                op: op.id,
+                key: key.clone(),
+                value: value.clone(),
+                acked: matches!(op.result, OpResult::Written { .. }),
+                holders,
+                fate,
+                present: in_authority,
+                why,
+            })
+        })
+        .collect()
+}
+
+/// Latency percentiles in microseconds (nearest rank).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Percentiles {
+    pub count: usize,
+    pub p50: Time,
+    pub p95: Time,
+    pub p99: Time,
+    pub max: Time,
+}
+
+impl Percentiles {
+    pub fn of(mut xs: Vec<Time>) -> Self {
+        xs.sort_unstable();
+        let pick = |p: usize| -> Time {
+            if xs.is_empty() {
+                0
+            } else {
+                xs[((xs.len() * p).div_ceil(100)).clamp(1, xs.len()) - 1]
+            }
+        };
+        Percentiles {
+            count: xs.len(),
+            p50: pick(50),
+            p95: pick(95),
+            p99: pick(99),
+            max: xs.last().copied().unwrap_or(0),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Metrics {
+    pub writes: usize,
+    pub writes_acked: usize,
+    pub writes_lost: usize,
+    pub writes_indeterminate: usize,
+    pub writes_failed: usize,
+    pub reads: usize,
+    pub reads_ok: usize,
+    pub stale_reads: usize,
+    pub split_brains: usize,
+    /// Share of finished operations that succeeded, in parts per million.
+    pub availability_ppm: u32,
+    pub write_latency_us: Percentiles,
+    pub read_latency_us: Percentiles,
+    pub stats: Stats,
+}
+
+pub fn metrics(
+    history: &History,
+    fates: &[WriteFate],
+    anomalies: &[Anomaly],
+    stats: &Stats,
+) -> Metrics {
+    let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
+    let reads: Vec<&Operation> = history.iter().filter(|o| !o.is_write()).collect();
+    let reads_ok = reads
+        .iter()
+        .filter(|o| matches!(o.result, OpResult::Read { .. }))
+        .count();
+    let finished = history
+        .iter()
+        .filter(|o| o.result != OpResult::Pending)
+        .count();
+    let ok = history
+        .iter()
+        .filter(|o| matches!(o.result, OpResult::Written { .. } | OpResult::Read { .. }))
+        .count();
+    let lat = |write: bool| {
+        Percentiles::of(
+            history
+                .iter()
+                .filter(|o| o.is_write() == write)
+                .filter(|o| matches!(o.result, OpResult::Written { .. } | OpResult::Read { .. }))
+                .filter_map(|o| o.latency())
+                .collect(),
+        )
+    };
+    let kinds = |name: &str| anomalies.iter().filter(|a| a.kind.name() == name).count();
+    Metrics {
+        writes: fates.len(),
+        writes_acked: fates.iter().filter(|w| w.acked).count(),
+        writes_lost: count(Fate::Lost),
+        writes_indeterminate: count(Fate::Indeterminate),
+        writes_failed: count(Fate::Failed),
+        reads: reads.len(),
+        reads_ok,
+        stale_reads: kinds("stale-read"),
+        split_brains: kinds("split-brain"),
+        availability_ppm: if finished == 0 {
+            1_000_000
+        } else {
+            (ok as u64 * 1_000_000 / finished as u64) as u32
+        },
+        write_latency_us: lat(true),
+        read_latency_us: lat(false),
+        stats: stats.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_nearest_rank() {
+        let p = Percentiles::of((1..=100).collect());
+        assert_eq!(
+            (p.p50, p.p95, p.p99, p.max, p.count),
+            (50, 95, 99, 100, 100)
+        );
+        assert_eq!(Percentiles::of(vec![]).p99, 0);
+        assert_eq!(Percentiles::of(vec![7]).p50, 7);
+    }
+}

@@ -1,0 +1,88 @@
+//! Clients and the operation history.
+//!
+//! A client sends each operation to one node and waits, with a timeout. Writes go to the node it
+//! believes is the leader; a node that is not answers "not leader" with a hint, and the client
+//! retries there. Every operation is recorded in the [`History`] with its invoke and completion
+//! times and its result.
+
+use crate::scenario::ReadFrom;
+use crate::types::{ClientId, NodeId, OpId, Time};
+use serde::Serialize;
+
+/// How many times a client follows "not leader" answers before it gives up.
+pub const MAX_ATTEMPTS: u8 = 6;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Client {
+    pub id: ClientId,
+    /// The node this client is closest to.
+    pub home: NodeId,
+    /// Where the client sends writes: its belief about who leads.
+    pub leader_hint: NodeId,
+    /// Operations written by the workload generator so far (for unique values).
+    pub generated: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum OpKind {
+    Write { key: String, value: String },
+    Read { key: String },
+}
+
+impl OpKind {
+    pub fn key(&self) -> &str {
+        match self {
+            OpKind::Write { key, .. } | OpKind::Read { key } => key,
+        }
+    }
+}
+
+/// The outcome of an operation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum OpResult {
+    /// Still waiting.
+    Pending,
+    /// The write was acknowledged: it is at `lsn` of the log of the leader of `epoch`.
+    Written { lsn: u64, epoch: u64 },
+    /// The read returned `value`, written by operation `write`.
+    Read {
+        value: Option<String>,
+        write: Option<OpId>,
+        lsn: u64,
+        epoch: u64,
+    },
+    /// Definitely did not take effect.
+    Failed { reason: String },
+    /// May or may not have taken effect (a timeout, or a leader that stepped down).
+    Indeterminate { reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Operation {
+    pub id: OpId,
+    pub client: ClientId,
+    #[serde(flatten)]
+    pub kind: OpKind,
+    #[serde(skip)]
+    pub from: ReadFrom,
+    /// The node the client last sent it to.
+    pub node: NodeId,
+    pub invoke: Time,
+    pub complete: Option<Time>,
+    pub attempts: u8,
+    pub result: OpResult,
+}
+
+impl Operation {
+    pub fn is_write(&self) -> bool {
+        matches!(self.kind, OpKind::Write { .. })
+    }
+    pub fn latency(&self) -> Option<Time> {
+        self.complete.map(|c| c - self.invoke)
+    }
+}
+
+/// Every client operation of a run, indexed by [`OpId`].
+pub type History = Vec<Operation>;

@@ -1,0 +1,268 @@
+//! The sans-IO node interface: what a node receives and what it may ask for.
+//!
+//! A node's handler receives one [`Input`] and pushes [`Effect`]s into an outbox. It never touches
+//! the event queue, the network or the clock itself; the simulation owns those. That is what
+//! makes every node decision replayable and testable in isolation.
+
+use crate::rng::Rng;
+use crate::store::{Cell, Entry};
+use crate::types::{MsgKind, NodeId, OpId, Role, Time};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What the simulation tells a node.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// The node starts (at time 0, or after a crash). `lead` bootstraps the first leader.
+    Boot {
+        lead: bool,
+    },
+    Message {
+        from: crate::types::Addr,
+        msg: Msg,
+    },
+    Timer(TimerKind),
+}
+
+/// A node has at most one pending timer of each kind; setting one replaces it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TimerKind {
+    Heartbeat,
+    Election,
+}
+
+impl TimerKind {
+    pub const COUNT: usize = 2;
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// What a node asks the simulation to do.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    Send {
+        to: NodeId,
+        msg: Msg,
+    },
+    /// Answer a client (the simulation routes it back over the client's link).
+    Reply {
+        client: crate::types::ClientId,
+        op: OpId,
+        reply: Reply,
+    },
+    SetTimer {
+        kind: TimerKind,
+        after: Time,
+    },
+    CancelTimer(TimerKind),
+    /// Report a role or epoch change (for the trace and the checkers).
+    Role {
+        role: Role,
+        epoch: u64,
+    },
+    /// Report a change of the followers a leader waits for.
+    SyncSet(Vec<NodeId>),
+    /// Report that the node discarded writes from its log.
+    Truncated {
+        from_lsn: u64,
+        writes: Vec<OpId>,
+    },
+    /// Report that the node, as leader, accepted a client write into its log.
+    Accepted {
+        write: OpId,
+    },
+}
+
+/// The context of one handler call.
+pub struct Ctx<'a> {
+    pub id: NodeId,
+    /// True time (what the simulation knows).
+    pub now: Time,
+    /// The node's own wall clock, which may be skewed.
+    pub clock: Time,
+    /// Every node of the cluster, this one included, in id order.
+    pub members: &'a [NodeId],
+    pub rng: &'a mut Rng,
+}
+
+impl Ctx<'_> {
+    pub fn majority(&self) -> usize {
+        self.members.len() / 2 + 1
+    }
+}
+
+/// Messages between nodes and between clients and nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    ClientWrite {
+        client: crate::types::ClientId,
+        op: OpId,
+        key: String,
+        value: String,
+    },
+    ClientRead {
+        client: crate::types::ClientId,
+        op: OpId,
+        key: String,
+        leader_only: bool,
+    },
+    ClientReply {
+        op: OpId,
+        reply: Reply,
+    },
+    /// Log entries after `prev_lsn` (which must have epoch `prev_epoch` on the receiver).
+    /// With no entries it is a heartbeat. `last_lsn` is the end of the leader's log.
+    Append {
+        epoch: u64,
+        prev_lsn: u64,
+        prev_epoch: u64,
+        entries: Vec<Entry>,
+        last_lsn: u64,
+    },
+    /// `ok`: the receiver's log matches the leader's through `lsn`. Not ok: retry from `lsn + 1`.
+    AppendResp {
+        epoch: u64,
+        ok: bool,
+        lsn: u64,
+    },
+    /// "Would you vote for me in `epoch`?" asked before a real election, so that a node that
+    /// was cut off cannot depose a healthy leader by bumping the epoch (Raft's pre-vote).
+    PreVote {
+        epoch: u64,
+        last_lsn: u64,
+        last_epoch: u64,
+    },
+    PreVoteResp {
+        epoch: u64,
+        granted: bool,
+    },
+    RequestVote {
+        epoch: u64,
+        last_lsn: u64,
+        last_epoch: u64,
+    },
+    VoteResp {
+        epoch: u64,
+        granted: bool,
+    },
+    /// A full copy of the leader's data through `lsn`.
+    Snapshot {
+        epoch: u64,
+        lsn: u64,
+        lsn_epoch: u64,
+        data: BTreeMap<String, Cell>,
+        writes: BTreeSet<OpId>,
+    },
+}
+
+/// A node's answer to a client.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reply {
+    Written {
+        lsn: u64,
+        epoch: u64,
+    },
+    Value {
+        value: Option<String>,
+        write: Option<OpId>,
+        lsn: u64,
+        epoch: u64,
+    },
+    /// "I am not the leader; try `hint`."
+    NotLeader {
+        hint: Option<NodeId>,
+    },
+    /// The operation failed; `maybe` says whether it may still take effect.
+    Failed {
+        reason: String,
+        maybe: bool,
+    },
+}
+
+impl Msg {
+    pub fn kind(&self) -> MsgKind {
+        match self {
+            Msg::ClientWrite { .. } => MsgKind::Write,
+            Msg::ClientRead { .. } => MsgKind::Read,
+            Msg::ClientReply { .. } => MsgKind::Reply,
+            Msg::Append { entries, .. } if entries.is_empty() => MsgKind::Heartbeat,
+            Msg::Append { .. } => MsgKind::Replicate,
+            Msg::AppendResp { .. } => MsgKind::Ack,
+            Msg::RequestVote { .. }
+            | Msg::VoteResp { .. }
+            | Msg::PreVote { .. }
+            | Msg::PreVoteResp { .. } => MsgKind::Vote,
+            Msg::Snapshot { .. } => MsgKind::Snapshot,
+        }
+    }
+
+    /// A short human-readable payload ("append lsn 4..5 (x=3, y=1)").
+    pub fn summary(&self) -> String {
+        match self {
+            Msg::ClientWrite { op, key, value, .. } => format!("write #{op} {key}={value}"),
+            Msg::ClientRead { op, key, .. } => format!("read #{op} {key}"),
+            Msg::ClientReply { op, reply } => match reply {
+                Reply::Written { lsn, epoch } => format!("#{op} ok (lsn {lsn}, epoch {epoch})"),
+                Reply::Value { value, lsn, .. } => match value {
+                    Some(v) => format!("#{op} = {v} (lsn {lsn})"),
+                    None => format!("#{op} = (none)"),
+                },
+                Reply::NotLeader { hint: Some(h) } => format!("#{op} not leader, try n{h}"),
+                Reply::NotLeader { hint: None } => format!("#{op} not leader, leader unknown"),
+                Reply::Failed { reason, .. } => format!("#{op} failed: {reason}"),
+            },
+            Msg::Append {
+                epoch,
+                prev_lsn,
+                entries,
+                ..
+            } => match (entries.first(), entries.last()) {
+                (Some(a), Some(b)) => {
+                    let kv: Vec<String> = entries
+                        .iter()
+                        .take(3)
+                        .map(|e| format!("{}={}", e.key, e.value))
+                        .collect();
+                    let more = if entries.len() > 3 { ", ..." } else { "" };
+                    if a.lsn == b.lsn {
+                        format!("append lsn {} ({}{more}), epoch {epoch}", a.lsn, kv.join(", "))
+                    } else {
+                        format!(
+                            "append lsn {}..{} ({}{more}), epoch {epoch}",
+                            a.lsn,
+                            b.lsn,
+                            kv.join(", ")
+                        )
+                    }
+                }
+                _ => format!("heartbeat, epoch {epoch}, at lsn {prev_lsn}"),
+            },
+            Msg::AppendResp { epoch, ok, lsn } => {
+                if *ok {
+                    format!("ack through lsn {lsn}, epoch {epoch}")
+                } else {
+                    format!("reject (has lsn {lsn}), epoch {epoch}")
+                }
+            }
+            Msg::RequestVote {
+                epoch,
+                last_lsn,
+                last_epoch,
+            } => format!("vote for me? epoch {epoch}, log at lsn {last_lsn} (epoch {last_epoch})"),
+            Msg::PreVote {
+                epoch,
+                last_lsn,
+                last_epoch,
+            } => format!("pre-vote: would you elect me in epoch {epoch}? log at lsn {last_lsn} (epoch {last_epoch})"),
+            Msg::PreVoteResp { epoch, granted } => {
+                format!("pre-vote {} (epoch {epoch})", if *granted { "yes" } else { "no" })
+            }
+            Msg::VoteResp { epoch, granted } => {
+                format!("{} (epoch {epoch})", if *granted { "vote granted" } else { "vote refused" })
+            }
+            Msg::Snapshot { lsn, data, .. } => {
+                format!("snapshot through lsn {lsn} ({} keys)", data.len())
+            }
+        }
+    }
+}

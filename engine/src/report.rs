@@ -1,0 +1,114 @@
+//! Reports of a run: the JSON the CLI prints, and a short text summary for golden tests.
+
+use crate::check::{AnomalyKind, Fate};
+use crate::client::{OpKind, OpResult};
+use crate::sim::Simulation;
+use crate::types::fmt_ms;
+use std::fmt::Write;
+
+/// Everything the CLI prints about a run, as JSON.
+pub fn json(sim: &Simulation, with_trace: bool) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "end_ms": sim.now() as f64 / 1000.0,
+        "trace_hash": format!("{:016x}", sim.trace_hash()),
+        "leaders": sim.leaders().iter().map(|(e, n)| serde_json::json!({"epoch": e, "node": n})).collect::<Vec<_>>(),
+        "history": sim.history(),
+        "fates": sim.fates(),
+        "anomalies": sim.anomalies(),
+        "metrics": sim.metrics(),
+    });
+    if with_trace {
+        v["trace"] = serde_json::to_value(sim.trace()).expect("trace serializes");
+    }
+    v
+}
+
+/// A readable, stable summary of a run's outcome: one line per fact.
+pub fn summary(sim: &Simulation) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "end {}", fmt_ms(sim.now()));
+    for (e, n) in sim.leaders() {
+        let _ = writeln!(s, "epoch {e}: leader n{n}");
+    }
+    for (i, node) in sim.snapshot().nodes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "n{i}: {}{} epoch {} lsn {}",
+            node.role.name(),
+            if node.up { "" } else { " (down)" },
+            node.epoch,
+            node.last_lsn
+        );
+    }
+    let fates = sim.fates();
+    for op in sim.history() {
+        match (&op.kind, &op.result) {
+            (OpKind::Write { key, value }, _) => {
+                let f = fates
+                    .iter()
+                    .find(|f| f.op == op.id)
+                    .expect("every write has a fate");
+                let holders: Vec<String> = f.holders.iter().map(|h| format!("n{h}")).collect();
+                let fate = match f.fate {
+                    Fate::Pending => "pending",
+                    Fate::Durable => "durable",
+                    Fate::Lost => "LOST",
+                    Fate::Indeterminate if f.present => "indeterminate (present)",
+                    Fate::Indeterminate => "indeterminate (absent)",
+                    Fate::Failed => "failed",
+                };
+                let took = match (&op.result, op.latency()) {
+                    (OpResult::Written { .. }, Some(l)) => format!(", acked in {}", fmt_ms(l)),
+                    _ => String::new(),
+                };
+                let _ = writeln!(
+                    s,
+                    "write #{} c{} {key}={value}: {fate} on [{}]{took}",
+                    op.id,
+                    op.client,
+                    holders.join(" ")
+                );
+            }
+            (OpKind::Read { key }, OpResult::Read { value, .. }) => {
+                let _ = writeln!(
+                    s,
+                    "read #{} c{} {key} at n{}: {}",
+                    op.id,
+                    op.client,
+                    op.node,
+                    value.as_deref().unwrap_or("(none)")
+                );
+            }
+            (OpKind::Read { key }, r) => {
+                let _ = writeln!(
+                    s,
+                    "read #{} c{} {key} at n{}: {r:?}",
+                    op.id, op.client, op.node
+                );
+            }
+        }
+    }
+    for a in sim.anomalies() {
+        let what = match &a.kind {
+            AnomalyKind::StaleRead {
+                op,
+                returned,
+                missed,
+            } => match returned {
+                Some(w) => format!("stale read #{op} returned write #{w}, missed #{missed}"),
+                None => format!("stale read #{op} returned nothing, missed #{missed}"),
+            },
+            AnomalyKind::LostWrite { op, leader, epoch } => {
+                format!("lost write #{op} (n{leader} leads epoch {epoch} without it)")
+            }
+            AnomalyKind::SplitBrain { nodes, epochs } => {
+                format!(
+                    "split brain: n{} (epoch {}) and n{} (epoch {})",
+                    nodes[0], epochs[0], nodes[1], epochs[1]
+                )
+            }
+        };
+        let _ = writeln!(s, "anomaly at {}: {what}", fmt_ms(a.t));
+    }
+    s
+}

@@ -1,0 +1,286 @@
+//! A scenario: everything needed to replay a run (configuration, seed, schedule of actions).
+//!
+//! These are the engine's internal types, free to change. Scenarios enter and leave the engine
+//! through the versioned wire format in [`wire`], which is what files and links carry.
+
+pub mod wire;
+
+use crate::types::{ClientId, NodeId, Time, MS};
+use std::collections::BTreeMap;
+
+/// Limits that keep untrusted scenarios small enough to simulate in a browser tab.
+pub const MAX_NODES: u16 = 25;
+pub const MAX_CLIENTS: u16 = 16;
+pub const MAX_SCHEDULE: usize = 20_000;
+pub const MAX_TEXT: usize = 200;
+/// Nothing in a scenario may happen later than one virtual day.
+pub const MAX_TIME: Time = 24 * 3600 * 1000 * MS;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub config: Config,
+    pub seed: u64,
+    /// Actions in time order; actions at equal times run in list order.
+    pub schedule: Vec<Scheduled>,
+    /// How long the run lasts when played headless; `None`: until [`Scenario::end`].
+    pub duration: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scheduled {
+    pub at: Time,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub nodes: u16,
+    pub clients: u16,
+    pub strategy: Strategy,
+    pub net: NetConfig,
+    /// Per-node clock error; nodes not listed have a perfect clock.
+    pub clocks: BTreeMap<NodeId, Clock>,
+    /// How long a client waits for an answer before it gives up (the outcome is then unknown).
+    pub op_timeout: Time,
+    /// Background client traffic, if any.
+    pub workload: Option<Workload>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Strategy {
+    SingleLeader(SingleLeader),
+}
+
+impl Strategy {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Strategy::SingleLeader(_) => "single-leader",
+        }
+    }
+}
+
+/// How many followers a leader waits for before it tells the client a write succeeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncMode {
+    /// Every follower must have the write.
+    Sync,
+    /// `k` designated followers must have it; a failed one is replaced by another.
+    SemiSync { k: u16 },
+    /// No follower: the leader answers at once.
+    Async,
+}
+
+impl SyncMode {
+    pub fn describe(&self) -> String {
+        match self {
+            SyncMode::Sync => "synchronous".into(),
+            SyncMode::SemiSync { k } => format!("semi-synchronous (k = {k})"),
+            SyncMode::Async => "asynchronous".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct SingleLeader {
+    pub mode: SyncMode,
+    /// With fencing, a leader that cannot reach a majority steps down before a new one can be
+    /// elected; without it, a cut-off leader keeps accepting writes (split brain).
+    pub fencing: bool,
+    pub heartbeat: Time,
+    /// A follower that hears nothing from the leader for this long (plus up to half again, at
+    /// random) starts an election.
+    pub election_timeout: Time,
+    /// A synchronous follower silent for this long is replaced (semi-synchronous mode).
+    pub sync_failure_timeout: Time,
+}
+
+impl Default for SingleLeader {
+    fn default() -> Self {
+        SingleLeader {
+            mode: SyncMode::Async,
+            fencing: true,
+            heartbeat: 50 * MS,
+            election_timeout: 300 * MS,
+            sync_failure_timeout: 150 * MS,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetConfig {
+    /// One-way latency between nodes: `latency` plus up to `jitter`, uniformly.
+    pub latency: Time,
+    pub jitter: Time,
+    /// Probability that a node-to-node message is lost, in parts per million.
+    pub loss_ppm: u32,
+    /// Probability that a node-to-node message is delivered twice, in parts per million.
+    pub duplicate_ppm: u32,
+    /// One-way latency between a client and its nearest ("home") node; other nodes are
+    /// `client_latency + latency` away.
+    pub client_latency: Time,
+    /// Overrides for single directed links.
+    pub links: BTreeMap<(NodeId, NodeId), LinkOverride>,
+}
+
+impl Default for NetConfig {
+    fn default() -> Self {
+        NetConfig {
+            latency: 40 * MS,
+            jitter: 10 * MS,
+            loss_ppm: 0,
+            duplicate_ppm: 0,
+            client_latency: 5 * MS,
+            links: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LinkOverride {
+    pub latency: Option<Time>,
+    pub jitter: Option<Time>,
+    pub loss_ppm: Option<u32>,
+}
+
+/// A node's local wall clock: true time plus `offset`, running `drift_ppm` fast (or slow).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Clock {
+    pub offset: i64,
+    pub drift_ppm: i32,
+}
+
+impl Clock {
+    /// The local clock reading at true time `t` (never below zero).
+    pub fn read(&self, t: Time) -> Time {
+        let drift = (t as i128 * self.drift_ppm as i128) / 1_000_000;
+        (t as i128 + self.offset as i128 + drift).max(0) as Time
+    }
+}
+
+/// Where a read goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReadFrom {
+    /// The node the client believes is the leader; followers refuse.
+    Leader,
+    /// This node, whatever its role.
+    Node(NodeId),
+    /// The client's nearest node, whatever its role.
+    Nearest,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// Every client writes about this often (0: never).
+    pub write_every: Time,
+    /// Every client reads about this often (0: never).
+    pub read_every: Time,
+    /// Keys are chosen uniformly from `k0`..`k{keys-1}`.
+    pub keys: u16,
+    pub read_from: ReadFrom,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A client writes; it sends to `node`, or else to the node it believes leads, and follows
+    /// "not leader" redirects from there.
+    Write {
+        client: ClientId,
+        key: String,
+        value: String,
+        node: Option<NodeId>,
+    },
+    Read {
+        client: ClientId,
+        key: String,
+        from: ReadFrom,
+    },
+    Crash(NodeId),
+    Restart(NodeId),
+    /// Cut the link from `from` to `to` (and back, if `both`).
+    Cut {
+        from: NodeId,
+        to: NodeId,
+        both: bool,
+    },
+    Heal {
+        from: NodeId,
+        to: NodeId,
+        both: bool,
+    },
+    /// Cut every link between different groups; nodes not named form one more group.
+    Partition(Vec<Vec<NodeId>>),
+    HealAll,
+    /// Change latency of one directed link, or of every link when `link` is `None`.
+    SetLatency {
+        link: Option<(NodeId, NodeId)>,
+        latency: Time,
+        jitter: Option<Time>,
+    },
+    SetLoss {
+        link: Option<(NodeId, NodeId)>,
+        loss_ppm: u32,
+    },
+    SetDuplicate(u32),
+    SetClock {
+        node: NodeId,
+        clock: Clock,
+    },
+    SetMode(SyncMode),
+    /// A new empty node joins as a follower and catches up (snapshot, then log).
+    AddNode,
+    SetWorkload(Option<Workload>),
+    Caption(String),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            nodes: 3,
+            clients: 2,
+            strategy: Strategy::SingleLeader(SingleLeader::default()),
+            net: NetConfig::default(),
+            clocks: BTreeMap::new(),
+            op_timeout: 1000 * MS,
+            workload: None,
+        }
+    }
+}
+
+impl Default for Scenario {
+    /// What the page shows on first load: three nodes, asynchronous followers, light traffic.
+    fn default() -> Self {
+        Scenario {
+            config: Config {
+                workload: Some(Workload {
+                    write_every: 600 * MS,
+                    read_every: 900 * MS,
+                    keys: 3,
+                    read_from: ReadFrom::Nearest,
+                }),
+                ..Config::default()
+            },
+            seed: 1,
+            schedule: Vec::new(),
+            duration: None,
+        }
+    }
+}
+
+impl Scenario {
+    /// When a headless run of this scenario stops: its duration, or three virtual seconds after
+    /// the last scheduled action (enough for timeouts and failover to play out).
+    pub fn end(&self) -> Time {
+        self.duration
+            .unwrap_or_else(|| self.schedule.iter().map(|s| s.at).max().unwrap_or(0) + 3000 * MS)
+    }
+
+    /// The node count after every `AddNode` in the schedule has run.
+    pub fn max_nodes(&self) -> u16 {
+        self.config.nodes
+            + self
+                .schedule
+                .iter()
+                .filter(|s| matches!(s.action, Action::AddNode))
+                .count() as u16
+    }
+}

@@ -1,0 +1,852 @@
+//! The scenario wire format, version 1: the JSON that files, the CLI and links carry.
+//!
+//! These types are separate from the engine's internal [`Scenario`] so that the engine can change
+//! while every scenario ever written keeps loading. Times are in milliseconds (fractions allowed),
+//! probabilities are fractions in `0..=1`. `docs/scenario-format.md` documents every field.
+//!
+//! Decoding untrusted input never panics: [`decode`] returns an error a person can act on, and
+//! limits sizes so a hostile scenario cannot exhaust the tab.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+
+pub const VERSION: u32 = 1;
+/// Largest JSON text accepted.
+pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioV1 {
+    pub version: u32,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    #[serde(default = "default_nodes")]
+    pub nodes: u16,
+    #[serde(default = "default_clients")]
+    pub clients: u16,
+    #[serde(default)]
+    pub strategy: StrategyV1,
+    #[serde(default)]
+    pub network: NetworkV1,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clocks: Vec<ClockV1>,
+    #[serde(default = "default_timeout")]
+    pub op_timeout_ms: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadV1>,
+    /// How long a headless run lasts (default: 3 s after the last scheduled action).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub schedule: Vec<EntryV1>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+fn default_nodes() -> u16 {
+    3
+}
+fn default_clients() -> u16 {
+    2
+}
+fn default_timeout() -> f64 {
+    1000.0
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum StrategyV1 {
+    SingleLeader {
+        #[serde(default)]
+        mode: ModeV1,
+        /// Followers to wait for in semi-sync mode.
+        #[serde(default = "one")]
+        k: u16,
+        #[serde(default = "yes")]
+        fencing: bool,
+        #[serde(default = "hb")]
+        heartbeat_ms: f64,
+        #[serde(default = "et")]
+        election_timeout_ms: f64,
+        #[serde(default = "sft")]
+        sync_failure_timeout_ms: f64,
+    },
+}
+
+fn one() -> u16 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn hb() -> f64 {
+    50.0
+}
+fn et() -> f64 {
+    300.0
+}
+fn sft() -> f64 {
+    150.0
+}
+
+impl Default for StrategyV1 {
+    fn default() -> Self {
+        StrategyV1::SingleLeader {
+            mode: ModeV1::Async,
+            k: 1,
+            fencing: true,
+            heartbeat_ms: hb(),
+            election_timeout_ms: et(),
+            sync_failure_timeout_ms: sft(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ModeV1 {
+    Sync,
+    SemiSync,
+    #[default]
+    Async,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkV1 {
+    #[serde(default = "lat")]
+    pub latency_ms: f64,
+    #[serde(default = "jit")]
+    pub jitter_ms: f64,
+    #[serde(default)]
+    pub loss: f64,
+    #[serde(default)]
+    pub duplicate: f64,
+    #[serde(default = "clat")]
+    pub client_latency_ms: f64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkV1>,
+}
+
+fn lat() -> f64 {
+    40.0
+}
+fn jit() -> f64 {
+    10.0
+}
+fn clat() -> f64 {
+    5.0
+}
+
+impl Default for NetworkV1 {
+    fn default() -> Self {
+        NetworkV1 {
+            latency_ms: lat(),
+            jitter_ms: jit(),
+            loss: 0.0,
+            duplicate: 0.0,
+            client_latency_ms: clat(),
+            links: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkV1 {
+    pub from: u16,
+    pub to: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jitter_ms: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockV1 {
+    pub node: u16,
+    #[serde(default)]
+    pub skew_ms: f64,
+    #[serde(default)]
+    pub drift_ppm: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadV1 {
+    #[serde(default)]
+    pub write_every_ms: f64,
+    #[serde(default)]
+    pub read_every_ms: f64,
+    #[serde(default = "three")]
+    pub keys: u16,
+    #[serde(default)]
+    pub read_from: ReadFromV1,
+}
+
+fn three() -> u16 {
+    3
+}
+
+/// `"leader"`, `"nearest"` or a node number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ReadFromV1 {
+    Node(u16),
+    Named(ReadTargetV1),
+    #[default]
+    #[serde(skip)]
+    Default,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadTargetV1 {
+    Leader,
+    Nearest,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EntryV1 {
+    pub at_ms: f64,
+    #[serde(flatten)]
+    pub action: ActionV1,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "do", rename_all = "kebab-case")]
+pub enum ActionV1 {
+    Write {
+        #[serde(default)]
+        client: u16,
+        key: String,
+        value: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        node: Option<u16>,
+    },
+    Read {
+        #[serde(default)]
+        client: u16,
+        key: String,
+        #[serde(default)]
+        from: ReadFromV1,
+    },
+    Crash {
+        node: u16,
+    },
+    Restart {
+        node: u16,
+    },
+    Cut {
+        from: u16,
+        to: u16,
+        #[serde(default = "yes")]
+        both: bool,
+    },
+    Heal {
+        from: u16,
+        to: u16,
+        #[serde(default = "yes")]
+        both: bool,
+    },
+    Partition {
+        groups: Vec<Vec<u16>>,
+    },
+    HealAll,
+    SetLatency {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<u16>,
+        latency_ms: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        jitter_ms: Option<f64>,
+    },
+    SetLoss {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<u16>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<u16>,
+        loss: f64,
+    },
+    SetDuplicate {
+        duplicate: f64,
+    },
+    SetClock {
+        node: u16,
+        #[serde(default)]
+        skew_ms: f64,
+        #[serde(default)]
+        drift_ppm: i32,
+    },
+    SetMode {
+        mode: ModeV1,
+        #[serde(default = "one")]
+        k: u16,
+    },
+    AddNode,
+    Workload {
+        #[serde(flatten)]
+        workload: WorkloadV1,
+    },
+    StopWorkload,
+    Caption {
+        text: String,
+    },
+}
+
+/// A decoding or validation failure, with a message for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeError(pub String);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+fn err<T>(msg: impl Into<String>) -> Result<T, DecodeError> {
+    Err(DecodeError(msg.into()))
+}
+
+/// Parses and validates a scenario in JSON.
+pub fn decode(json: &str) -> Result<Scenario, DecodeError> {
+    if json.len() > MAX_JSON_BYTES {
+        return err(format!(
+            "scenario is {} bytes; the limit is {} bytes",
+            json.len(),
+            MAX_JSON_BYTES
+        ));
+    }
+    let probe: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
+    match probe.get("version").and_then(|v| v.as_u64()) {
+        Some(1) => {}
+        Some(v) => {
+            return err(format!(
+                "scenario version {v} is not supported (this build reads version 1)"
+            ))
+        }
+        None => return err("missing \"version\": 1"),
+    }
+    let wire: ScenarioV1 =
+        serde_json::from_value(probe).map_err(|e| DecodeError(format!("invalid scenario: {e}")))?;
+    wire.to_scenario()
+}
+
+/// Writes a scenario as version-1 JSON.
+pub fn encode(s: &Scenario) -> String {
+    serde_json::to_string_pretty(&ScenarioV1::from_scenario(s))
+        .expect("wire types always serialize")
+}
+
+fn ms(field: &str, v: f64) -> Result<Time, DecodeError> {
+    if !v.is_finite() || v < 0.0 {
+        return err(format!(
+            "{field} must be a number of milliseconds ≥ 0 (got {v})"
+        ));
+    }
+    let us = (v * 1000.0).round();
+    if us > MAX_TIME as f64 {
+        return err(format!("{field} = {v} ms is beyond the one-day limit"));
+    }
+    Ok(us as Time)
+}
+
+fn prob(field: &str, v: f64) -> Result<u32, DecodeError> {
+    if !v.is_finite() || !(0.0..=1.0).contains(&v) {
+        return err(format!(
+            "{field} must be a probability between 0 and 1 (got {v})"
+        ));
+    }
+    Ok((v * 1_000_000.0).round() as u32)
+}
+
+fn text(field: &str, v: &str) -> Result<String, DecodeError> {
+    if v.chars().count() > MAX_TEXT {
+        return err(format!("{field} is longer than {MAX_TEXT} characters"));
+    }
+    Ok(v.to_string())
+}
+
+fn to_ms(t: Time) -> f64 {
+    t as f64 / 1000.0
+}
+
+fn from_ppm(p: u32) -> f64 {
+    p as f64 / 1_000_000.0
+}
+
+impl ReadFromV1 {
+    fn to_internal(self, nodes: u16, at: &str) -> Result<ReadFrom, DecodeError> {
+        Ok(match self {
+            ReadFromV1::Node(n) if n < nodes => ReadFrom::Node(n),
+            ReadFromV1::Node(n) => {
+                return err(format!(
+                    "{at}: read from node {n}, but there are only {nodes} nodes"
+                ))
+            }
+            ReadFromV1::Named(ReadTargetV1::Leader) => ReadFrom::Leader,
+            ReadFromV1::Named(ReadTargetV1::Nearest) | ReadFromV1::Default => ReadFrom::Nearest,
+        })
+    }
+    fn from_internal(r: ReadFrom) -> Self {
+        match r {
+            ReadFrom::Leader => ReadFromV1::Named(ReadTargetV1::Leader),
+            ReadFrom::Nearest => ReadFromV1::Named(ReadTargetV1::Nearest),
+            ReadFrom::Node(n) => ReadFromV1::Node(n),
+        }
+    }
+}
+
+fn mode_to_internal(mode: ModeV1, k: u16) -> SyncMode {
+    match mode {
+        ModeV1::Sync => SyncMode::Sync,
+        ModeV1::SemiSync => SyncMode::SemiSync { k },
+        ModeV1::Async => SyncMode::Async,
+    }
+}
+
+fn mode_from_internal(m: SyncMode) -> (ModeV1, u16) {
+    match m {
+        SyncMode::Sync => (ModeV1::Sync, 1),
+        SyncMode::SemiSync { k } => (ModeV1::SemiSync, k),
+        SyncMode::Async => (ModeV1::Async, 1),
+    }
+}
+
+impl WorkloadV1 {
+    fn to_internal(&self, nodes: u16) -> Result<Workload, DecodeError> {
+        if self.keys == 0 || self.keys > 1000 {
+            return err("workload.keys must be between 1 and 1000");
+        }
+        let write_every = ms("workload.write_every_ms", self.write_every_ms)?;
+        let read_every = ms("workload.read_every_ms", self.read_every_ms)?;
+        if (write_every > 0 && write_every < 1000) || (read_every > 0 && read_every < 1000) {
+            return err("workload intervals must be 0 (off) or at least 1 ms");
+        }
+        Ok(Workload {
+            write_every,
+            read_every,
+            keys: self.keys,
+            read_from: self.read_from.to_internal(nodes, "workload")?,
+        })
+    }
+    fn from_internal(w: &Workload) -> Self {
+        WorkloadV1 {
+            write_every_ms: to_ms(w.write_every),
+            read_every_ms: to_ms(w.read_every),
+            keys: w.keys,
+            read_from: ReadFromV1::from_internal(w.read_from),
+        }
+    }
+}
+
+impl ScenarioV1 {
+    pub fn to_scenario(&self) -> Result<Scenario, DecodeError> {
+        if self.version != VERSION {
+            return err(format!(
+                "scenario version {} is not supported",
+                self.version
+            ));
+        }
+        if self.nodes == 0 || self.nodes > MAX_NODES {
+            return err(format!(
+                "nodes must be between 1 and {MAX_NODES} (got {})",
+                self.nodes
+            ));
+        }
+        if self.clients > MAX_CLIENTS {
+            return err(format!(
+                "clients must be at most {MAX_CLIENTS} (got {})",
+                self.clients
+            ));
+        }
+        if self.schedule.len() > MAX_SCHEDULE {
+            return err(format!(
+                "the schedule has {} entries; the limit is {MAX_SCHEDULE}",
+                self.schedule.len()
+            ));
+        }
+        let adds = self
+            .schedule
+            .iter()
+            .filter(|e| matches!(e.action, ActionV1::AddNode))
+            .count();
+        let max_nodes = self.nodes as usize + adds;
+        if max_nodes > MAX_NODES as usize {
+            return err(format!(
+                "add-node would grow the cluster past {MAX_NODES} nodes"
+            ));
+        }
+        let max_nodes = max_nodes as u16;
+        let strategy = match &self.strategy {
+            StrategyV1::SingleLeader {
+                mode,
+                k,
+                fencing,
+                heartbeat_ms,
+                election_timeout_ms,
+                sync_failure_timeout_ms,
+            } => {
+                let heartbeat = ms("strategy.heartbeat_ms", *heartbeat_ms)?;
+                let election_timeout = ms("strategy.election_timeout_ms", *election_timeout_ms)?;
+                if heartbeat < 1000 {
+                    return err("strategy.heartbeat_ms must be at least 1 ms");
+                }
+                if election_timeout < 2 * heartbeat {
+                    return err("strategy.election_timeout_ms must be at least twice heartbeat_ms");
+                }
+                if *mode == ModeV1::SemiSync && (*k == 0 || *k >= max_nodes.max(2)) {
+                    return err(format!(
+                        "semi-sync k must be between 1 and the number of followers ({})",
+                        max_nodes.saturating_sub(1)
+                    ));
+                }
+                Strategy::SingleLeader(SingleLeader {
+                    mode: mode_to_internal(*mode, *k),
+                    fencing: *fencing,
+                    heartbeat,
+                    election_timeout,
+                    sync_failure_timeout: ms(
+                        "strategy.sync_failure_timeout_ms",
+                        *sync_failure_timeout_ms,
+                    )?,
+                })
+            }
+        };
+        let node = |field: &str, n: u16| -> Result<NodeId, DecodeError> {
+            if n < max_nodes {
+                Ok(n)
+            } else {
+                err(format!(
+                    "{field}: node {n} does not exist (nodes are 0..{})",
+                    max_nodes - 1
+                ))
+            }
+        };
+        let n = &self.network;
+        let mut links = BTreeMap::new();
+        for l in &n.links {
+            let o = LinkOverride {
+                latency: l
+                    .latency_ms
+                    .map(|v| ms("network.links.latency_ms", v))
+                    .transpose()?,
+                jitter: l
+                    .jitter_ms
+                    .map(|v| ms("network.links.jitter_ms", v))
+                    .transpose()?,
+                loss_ppm: l.loss.map(|v| prob("network.links.loss", v)).transpose()?,
+            };
+            links.insert(
+                (
+                    node("network.links.from", l.from)?,
+                    node("network.links.to", l.to)?,
+                ),
+                o,
+            );
+        }
+        let net = NetConfig {
+            latency: ms("network.latency_ms", n.latency_ms)?,
+            jitter: ms("network.jitter_ms", n.jitter_ms)?,
+            loss_ppm: prob("network.loss", n.loss)?,
+            duplicate_ppm: prob("network.duplicate", n.duplicate)?,
+            client_latency: ms("network.client_latency_ms", n.client_latency_ms)?,
+            links,
+        };
+        let mut clocks = BTreeMap::new();
+        for c in &self.clocks {
+            clocks.insert(node("clocks.node", c.node)?, clock(c.skew_ms, c.drift_ppm)?);
+        }
+        let op_timeout = ms("op_timeout_ms", self.op_timeout_ms)?;
+        if op_timeout < 1000 {
+            return err("op_timeout_ms must be at least 1 ms");
+        }
+        let workload = self
+            .workload
+            .as_ref()
+            .map(|w| w.to_internal(max_nodes))
+            .transpose()?;
+        let mut schedule = Vec::with_capacity(self.schedule.len());
+        for (i, e) in self.schedule.iter().enumerate() {
+            let at = ms(&format!("schedule[{i}].at_ms"), e.at_ms)?;
+            let here = format!("schedule[{i}]");
+            let client = |c: u16| -> Result<ClientId, DecodeError> {
+                if c < self.clients {
+                    Ok(c)
+                } else {
+                    err(format!(
+                        "{here}: client {c} does not exist (there are {} clients)",
+                        self.clients
+                    ))
+                }
+            };
+            let link = |from: Option<u16>,
+                        to: Option<u16>|
+             -> Result<Option<(NodeId, NodeId)>, DecodeError> {
+                match (from, to) {
+                    (Some(a), Some(b)) => Ok(Some((node(&here, a)?, node(&here, b)?))),
+                    (None, None) => Ok(None),
+                    _ => err(format!("{here}: give both from and to, or neither")),
+                }
+            };
+            let action = match &e.action {
+                ActionV1::Write {
+                    client: c,
+                    key,
+                    value,
+                    node: n,
+                } => Action::Write {
+                    client: client(*c)?,
+                    key: text("key", key)?,
+                    value: text("value", value)?,
+                    node: n.map(|n| node(&here, n)).transpose()?,
+                },
+                ActionV1::Read {
+                    client: c,
+                    key,
+                    from,
+                } => Action::Read {
+                    client: client(*c)?,
+                    key: text("key", key)?,
+                    from: from.to_internal(max_nodes, &here)?,
+                },
+                ActionV1::Crash { node: x } => Action::Crash(node(&here, *x)?),
+                ActionV1::Restart { node: x } => Action::Restart(node(&here, *x)?),
+                ActionV1::Cut { from, to, both } => Action::Cut {
+                    from: node(&here, *from)?,
+                    to: node(&here, *to)?,
+                    both: *both,
+                },
+                ActionV1::Heal { from, to, both } => Action::Heal {
+                    from: node(&here, *from)?,
+                    to: node(&here, *to)?,
+                    both: *both,
+                },
+                ActionV1::Partition { groups } => {
+                    let mut gs = Vec::new();
+                    for g in groups {
+                        gs.push(
+                            g.iter()
+                                .map(|x| node(&here, *x))
+                                .collect::<Result<Vec<_>, _>>()?,
+                        );
+                    }
+                    Action::Partition(gs)
+                }
+                ActionV1::HealAll => Action::HealAll,
+                ActionV1::SetLatency {
+                    from,
+                    to,
+                    latency_ms,
+                    jitter_ms,
+                } => Action::SetLatency {
+                    link: link(*from, *to)?,
+                    latency: ms(&here, *latency_ms)?,
+                    jitter: jitter_ms.map(|j| ms(&here, j)).transpose()?,
+                },
+                ActionV1::SetLoss { from, to, loss } => Action::SetLoss {
+                    link: link(*from, *to)?,
+                    loss_ppm: prob(&here, *loss)?,
+                },
+                ActionV1::SetDuplicate { duplicate } => {
+                    Action::SetDuplicate(prob(&here, *duplicate)?)
+                }
+                ActionV1::SetClock {
+                    node: x,
+                    skew_ms,
+                    drift_ppm,
+                } => Action::SetClock {
+                    node: node(&here, *x)?,
+                    clock: clock(*skew_ms, *drift_ppm)?,
+                },
+                ActionV1::SetMode { mode, k } => {
+                    if *mode == ModeV1::SemiSync && (*k == 0 || *k >= max_nodes.max(2)) {
+                        return err(format!(
+                            "{here}: semi-sync k must be between 1 and the number of followers"
+                        ));
+                    }
+                    Action::SetMode(mode_to_internal(*mode, *k))
+                }
+                ActionV1::AddNode => Action::AddNode,
+                ActionV1::Workload { workload } => {
+                    Action::SetWorkload(Some(workload.to_internal(max_nodes)?))
+                }
+                ActionV1::StopWorkload => Action::SetWorkload(None),
+                ActionV1::Caption { text: t } => Action::Caption(text("caption", t)?),
+            };
+            schedule.push(Scheduled { at, action });
+        }
+        Ok(Scenario {
+            config: Config {
+                nodes: self.nodes,
+                clients: self.clients,
+                strategy,
+                net,
+                clocks,
+                op_timeout,
+                workload,
+            },
+            seed: self.seed,
+            schedule,
+            duration: self.duration_ms.map(|d| ms("duration_ms", d)).transpose()?,
+        })
+    }
+
+    pub fn from_scenario(s: &Scenario) -> Self {
+        let c = &s.config;
+        let strategy = match &c.strategy {
+            Strategy::SingleLeader(sl) => {
+                let (mode, k) = mode_from_internal(sl.mode);
+                StrategyV1::SingleLeader {
+                    mode,
+                    k,
+                    fencing: sl.fencing,
+                    heartbeat_ms: to_ms(sl.heartbeat),
+                    election_timeout_ms: to_ms(sl.election_timeout),
+                    sync_failure_timeout_ms: to_ms(sl.sync_failure_timeout),
+                }
+            }
+        };
+        let link_fields = |l: Option<(NodeId, NodeId)>| match l {
+            Some((a, b)) => (Some(a), Some(b)),
+            None => (None, None),
+        };
+        ScenarioV1 {
+            version: VERSION,
+            seed: s.seed,
+            nodes: c.nodes,
+            clients: c.clients,
+            strategy,
+            network: NetworkV1 {
+                latency_ms: to_ms(c.net.latency),
+                jitter_ms: to_ms(c.net.jitter),
+                loss: from_ppm(c.net.loss_ppm),
+                duplicate: from_ppm(c.net.duplicate_ppm),
+                client_latency_ms: to_ms(c.net.client_latency),
+                links: c
+                    .net
+                    .links
+                    .iter()
+                    .map(|((a, b), o)| LinkV1 {
+                        from: *a,
+                        to: *b,
+                        latency_ms: o.latency.map(to_ms),
+                        jitter_ms: o.jitter.map(to_ms),
+                        loss: o.loss_ppm.map(from_ppm),
+                    })
+                    .collect(),
+            },
+            clocks: c
+                .clocks
+                .iter()
+                .map(|(n, k)| ClockV1 {
+                    node: *n,
+                    skew_ms: k.offset as f64 / 1000.0,
+                    drift_ppm: k.drift_ppm,
+                })
+                .collect(),
+            op_timeout_ms: to_ms(c.op_timeout),
+            duration_ms: s.duration.map(to_ms),
+            workload: c.workload.as_ref().map(WorkloadV1::from_internal),
+            schedule: s
+                .schedule
+                .iter()
+                .map(|e| EntryV1 {
+                    at_ms: to_ms(e.at),
+                    action: match &e.action {
+                        Action::Write {
+                            client,
+                            key,
+                            value,
+                            node,
+                        } => ActionV1::Write {
+                            client: *client,
+                            key: key.clone(),
+                            value: value.clone(),
+                            node: *node,
+                        },
+                        Action::Read { client, key, from } => ActionV1::Read {
+                            client: *client,
+                            key: key.clone(),
+                            from: ReadFromV1::from_internal(*from),
+                        },
+                        Action::Crash(n) => ActionV1::Crash { node: *n },
+                        Action::Restart(n) => ActionV1::Restart { node: *n },
+                        Action::Cut { from, to, both } => ActionV1::Cut {
+                            from: *from,
+                            to: *to,
+                            both: *both,
+                        },
+                        Action::Heal { from, to, both } => ActionV1::Heal {
+                            from: *from,
+                            to: *to,
+                            both: *both,
+                        },
+                        Action::Partition(g) => ActionV1::Partition { groups: g.clone() },
+                        Action::HealAll => ActionV1::HealAll,
+                        Action::SetLatency {
+                            link,
+                            latency,
+                            jitter,
+                        } => {
+                            let (from, to) = link_fields(*link);
+                            ActionV1::SetLatency {
+                                from,
+                                to,
+                                latency_ms: to_ms(*latency),
+                                jitter_ms: jitter.map(to_ms),
+                            }
+                        }
+                        Action::SetLoss { link, loss_ppm } => {
+                            let (from, to) = link_fields(*link);
+                            ActionV1::SetLoss {
+                                from,
+                                to,
+                                loss: from_ppm(*loss_ppm),
+                            }
+                        }
+                        Action::SetDuplicate(p) => ActionV1::SetDuplicate {
+                            duplicate: from_ppm(*p),
+                        },
+                        Action::SetClock { node, clock } => ActionV1::SetClock {
+                            node: *node,
+                            skew_ms: clock.offset as f64 / 1000.0,
+                            drift_ppm: clock.drift_ppm,
+                        },
+                        Action::SetMode(m) => {
+                            let (mode, k) = mode_from_internal(*m);
+                            ActionV1::SetMode { mode, k }
+                        }
+                        Action::AddNode => ActionV1::AddNode,
+                        Action::SetWorkload(Some(w)) => ActionV1::Workload {
+                            workload: WorkloadV1::from_internal(w),
+                        },
+                        Action::SetWorkload(None) => ActionV1::StopWorkload,
+                        Action::Caption(t) => ActionV1::Caption { text: t.clone() },
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+fn clock(skew_ms: f64, drift_ppm: i32) -> Result<Clock, DecodeError> {
+    if !skew_ms.is_finite() || skew_ms.abs() > 3_600_000.0 {
+        return err("clock skew must be within ±1 hour");
+    }
+    if drift_ppm.abs() > 100_000 {
+        return err("clock drift must be within ±100000 ppm");
+    }
+    Ok(Clock {
+        offset: (skew_ms * 1000.0).round() as i64,
+        drift_ppm,
+    })
+}

@@ -1,0 +1,1175 @@
+//! The simulation: virtual time, the event queue, the network, nodes and clients.
+//!
+//! Determinism rules, obeyed everywhere below:
+//! - events are ordered by (time, sequence number), the sequence number being the order in which
+//!   they were scheduled; schedule entries run before queued events of the same time;
+//! - all randomness comes from the one [`Rng`] in the world, drawn in event order;
+//! - everything that is iterated is an ordered map or a vector.
+//!
+//! Seeking backwards restores the latest checkpoint at or before the target and re-runs forward.
+
+use crate::check::{self, Anomaly, AnomalyKind};
+use crate::client::{Client, History, OpKind, OpResult, Operation, MAX_ATTEMPTS};
+use crate::net::Network;
+use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
+use crate::rng::Rng;
+use crate::scenario::{Action, Config, ReadFrom, Scenario, Scheduled, Strategy, SyncMode};
+use crate::strategy::single_leader::SingleLeaderNode;
+use crate::trace::{DropCause, TraceEvent, TraceKind};
+use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+
+/// How many events between two checkpoints.
+pub const CHECKPOINT_EVERY: u64 = 20_000;
+/// A client retries this long after a "not leader, leader unknown" answer.
+const RETRY_DELAY: Time = 50 * MS;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Event {
+    Deliver(MsgId),
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        kind: TimerKind,
+        gen: u64,
+    },
+    ClientTimeout(OpId),
+    ClientRetry(OpId),
+    Workload {
+        client: ClientId,
+        gen: u64,
+        write: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+struct Queued {
+    time: Time,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Queued {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Queued {}
+impl PartialOrd for Queued {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Queued {
+    /// Reversed, so that `BinaryHeap` (a max-heap) pops the earliest event first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+/// A message on the wire.
+#[derive(Clone, Debug)]
+pub struct Flight {
+    pub from: Addr,
+    pub to: Addr,
+    pub msg: Msg,
+    pub sent: Time,
+    pub arrive: Time,
+    /// Decided at send time: the message will be dropped halfway, for this reason.
+    pub doomed: Option<DropCause>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NodeSlot {
+    pub up: bool,
+    /// Incremented at each crash, so timers of an earlier life are ignored.
+    pub incarnation: u32,
+    timer_gen: [u64; TimerKind::COUNT],
+    /// The role and epoch last written to the trace.
+    reported: Option<(Role, u64)>,
+    pub logic: SingleLeaderNode,
+}
+
+/// Counters over a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    pub events: u64,
+    pub messages_sent: u64,
+    pub messages_delivered: u64,
+    pub dropped_loss: u64,
+    pub dropped_partition: u64,
+    pub dropped_node_down: u64,
+    pub duplicated: u64,
+}
+
+/// Everything that changes during a run; cloned whole for checkpoints.
+#[derive(Clone, Debug)]
+struct World {
+    now: Time,
+    seq: u64,
+    queue: BinaryHeap<Queued>,
+    /// Index of the next schedule entry to run.
+    next_action: usize,
+    rng: Rng,
+    cfg: Config,
+    net: Network,
+    nodes: Vec<NodeSlot>,
+    members: Vec<NodeId>,
+    clients: Vec<Client>,
+    history: History,
+    in_flight: BTreeMap<MsgId, Flight>,
+    next_msg: MsgId,
+    workload_gen: u64,
+    /// Who led each epoch.
+    leaders: BTreeMap<u64, NodeId>,
+    anomalies: Vec<Anomaly>,
+    checker: check::Live,
+    stats: Stats,
+}
+
+/// A deterministic run of one scenario, which can be stepped, run forward and sought backwards.
+pub struct Simulation {
+    scenario: Scenario,
+    world: World,
+    trace: Vec<TraceEvent>,
+    /// Snapshots of the world and the trace length at that moment, in time order.
+    checkpoints: Vec<(World, usize)>,
+    last_checkpoint_events: u64,
+}
+
+impl Simulation {
+    /// Builds the run; nothing happens until time advances.
+    pub fn new(scenario: Scenario) -> Self {
+        let mut sched = scenario.schedule.clone();
+        sched.sort_by_key(|s| s.at); // stable: equal times keep their order
+        let scenario = Scenario {
+            schedule: sched,
+            ..scenario
+        };
+        let mut trace = Vec::new();
+        let world = World::new(&scenario, &mut trace);
+        let checkpoints = vec![(world.clone(), trace.len())];
+        Simulation {
+            scenario,
+            world,
+            trace,
+            checkpoints,
+            last_checkpoint_events: 0,
+        }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn now(&self) -> Time {
+        self.world.now
+    }
+    pub fn trace(&self) -> &[TraceEvent] {
+        &self.trace
+    }
+    pub fn history(&self) -> &History {
+        &self.world.history
+    }
+    pub fn anomalies(&self) -> &[Anomaly] {
+        &self.world.anomalies
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.world.stats
+    }
+    pub fn config(&self) -> &Config {
+        &self.world.cfg
+    }
+    pub fn nodes(&self) -> &[NodeSlot] {
+        &self.world.nodes
+    }
+    pub fn in_flight(&self) -> &BTreeMap<MsgId, Flight> {
+        &self.world.in_flight
+    }
+    /// Who led each epoch so far.
+    pub fn leaders(&self) -> &BTreeMap<u64, NodeId> {
+        &self.world.leaders
+    }
+    pub fn trace_hash(&self) -> u64 {
+        crate::trace::trace_hash(&self.trace)
+    }
+
+    /// The time of the next thing that will happen, if anything is left.
+    pub fn next_time(&self) -> Option<Time> {
+        let a = self
+            .scenario
+            .schedule
+            .get(self.world.next_action)
+            .map(|s| s.at);
+        let q = self.world.queue.peek().map(|q| q.time);
+        match (a, q) {
+            (Some(a), Some(q)) => Some(a.min(q)),
+            (a, q) => a.or(q),
+        }
+    }
+
+    /// Processes exactly one event (or schedule entry). Returns false when nothing is left.
+    pub fn step(&mut self) -> bool {
+        let done = self.world.step(&self.scenario.schedule, &mut self.trace);
+        self.maybe_checkpoint();
+        done
+    }
+
+    /// Processes every event up to and including time `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Time) {
+        while let Some(next) = self.next_time() {
+            if next > t {
+                break;
+            }
+            self.world.step(&self.scenario.schedule, &mut self.trace);
+            self.maybe_checkpoint();
+        }
+        if t > self.world.now {
+            self.world.now = t;
+        }
+    }
+
+    /// Moves to time `t`, backwards or forwards.
+    pub fn seek(&mut self, t: Time) {
+        if t < self.world.now {
+            let i = self
+                .checkpoints
+                .iter()
+                .rposition(|(w, _)| w.now <= t)
+                .unwrap_or(0);
+            let (w, len) = &self.checkpoints[i];
+            self.world = w.clone();
+            self.trace.truncate(*len);
+            self.last_checkpoint_events = self.world.stats.events;
+        }
+        self.run_until(t);
+    }
+
+    fn maybe_checkpoint(&mut self) {
+        let events = self.world.stats.events;
+        if events >= self.last_checkpoint_events + CHECKPOINT_EVERY {
+            self.last_checkpoint_events = events;
+            let last = self.checkpoints.last().map_or(0, |(w, _)| w.stats.events);
+            if events > last {
+                self.checkpoints
+                    .push((self.world.clone(), self.trace.len()));
+            }
+        }
+    }
+
+    /// Adds an action at the current moment. Later entries of the schedule are dropped (acting
+    /// in the past forks the run); returns how many were dropped. The action is placed 1 µs
+    /// after now so that a replay from a checkpoint runs it after the same events.
+    pub fn act(&mut self, action: Action) -> usize {
+        let at = self.world.now + 1;
+        let keep = self.scenario.schedule.partition_point(|s| s.at <= at);
+        let dropped = self.scenario.schedule.len() - keep;
+        self.scenario.schedule.truncate(keep);
+        self.scenario.schedule.push(Scheduled { at, action });
+        let now = self.world.now;
+        self.checkpoints
+            .retain(|(w, _)| w.now < now || w.stats.events == 0);
+        self.last_checkpoint_events = self.world.stats.events;
+        dropped
+    }
+
+    /// Runs until nothing is left to do or `limit` is reached (a safety net for scenarios with
+    /// periodic timers, which never run out of events).
+    pub fn run_to_end(&mut self, limit: Time) {
+        self.run_until(limit);
+    }
+
+    /// The per-write fate of every write so far.
+    pub fn fates(&self) -> Vec<check::WriteFate> {
+        check::fates(
+            &self.world.history,
+            &self.world.nodes,
+            &self.world.leaders,
+            &self.world.anomalies,
+        )
+    }
+
+    /// Summary metrics of the run so far.
+    pub fn metrics(&self) -> check::Metrics {
+        check::metrics(
+            &self.world.history,
+            &self.fates(),
+            &self.world.anomalies,
+            &self.world.stats,
+        )
+    }
+
+    /// What the page draws at this moment.
+    pub fn snapshot(&self) -> Snapshot {
+        let w = &self.world;
+        let leader = w.current_leader();
+        let leader_log = leader.map(|l| &w.nodes[l as usize].logic.durable.log);
+        let sync_set: BTreeSet<NodeId> = leader
+            .and_then(|l| w.nodes[l as usize].logic.volatile.lead.as_ref())
+            .map(|ls| ls.sync_set.clone())
+            .unwrap_or_default();
+        let nodes = w
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let log = &s.logic.durable.log;
+                let (lag, lag_us) = match leader_log {
+                    Some(ll) if Some(i as NodeId) != leader => {
+                        let behind = ll.last_lsn().saturating_sub(log.last_lsn());
+                        let since = ll
+                            .entry(log.last_lsn() + 1)
+                            .map_or(0, |e| w.now.saturating_sub(e.at));
+                        (behind, if behind > 0 { since } else { 0 })
+                    }
+                    _ => (0, 0),
+                };
+                NodeSnapshot {
+                    id: i as NodeId,
+                    role: s.logic.role(),
+                    up: s.up,
+                    epoch: s.logic.durable.epoch,
+                    last_lsn: log.last_lsn(),
+                    leader: s.logic.volatile.leader,
+                    sync: sync_set.contains(&(i as NodeId)),
+                    lag,
+                    lag_us,
+                    clock_us: w
+                        .cfg
+                        .clocks
+                        .get(&(i as NodeId))
+                        .copied()
+                        .unwrap_or_default()
+                        .read(w.now),
+                }
+            })
+            .collect();
+        let messages = w
+            .in_flight
+            .iter()
+            .map(|(id, f)| MessageSnapshot {
+                id: *id,
+                from: f.from,
+                to: f.to,
+                kind: f.msg.kind(),
+                sent_us: f.sent,
+                arrive_us: f.arrive,
+                drop_us: f.doomed.map(|_| f.sent + (f.arrive - f.sent) / 2),
+            })
+            .collect();
+        Snapshot {
+            time_us: w.now,
+            strategy: w.cfg.strategy.name(),
+            mode: match &w.cfg.strategy {
+                Strategy::SingleLeader(sl) => sl.mode.describe(),
+            },
+            nodes,
+            clients: w
+                .clients
+                .iter()
+                .map(|c| ClientSnapshot {
+                    id: c.id,
+                    home: c.home,
+                })
+                .collect(),
+            messages,
+            cut: w.net.cut.iter().copied().collect(),
+        }
+    }
+}
+
+/// One node as the page draws it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeSnapshot {
+    pub id: NodeId,
+    pub role: Role,
+    pub up: bool,
+    pub epoch: u64,
+    pub last_lsn: u64,
+    /// Whom this node follows (itself, if leader).
+    pub leader: Option<NodeId>,
+    /// A follower the leader currently waits for.
+    pub sync: bool,
+    /// Entries behind the current leader, and for how long the oldest missing one has existed.
+    pub lag: u64,
+    pub lag_us: Time,
+    /// The node's own (possibly skewed) wall clock.
+    pub clock_us: Time,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MessageSnapshot {
+    pub id: MsgId,
+    pub from: Addr,
+    pub to: Addr,
+    pub kind: MsgKind,
+    pub sent_us: Time,
+    pub arrive_us: Time,
+    /// When the message will be dropped on the way, if it will.
+    pub drop_us: Option<Time>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ClientSnapshot {
+    pub id: ClientId,
+    pub home: NodeId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub time_us: Time,
+    pub strategy: &'static str,
+    pub mode: String,
+    pub nodes: Vec<NodeSnapshot>,
+    pub clients: Vec<ClientSnapshot>,
+    pub messages: Vec<MessageSnapshot>,
+    /// Directed links that are cut.
+    pub cut: Vec<(NodeId, NodeId)>,
+}
+
+impl World {
+    fn new(scenario: &Scenario, trace: &mut Vec<TraceEvent>) -> Self {
+        let cfg = scenario.config.clone();
+        let n = cfg.nodes.max(1);
+        let mut w = World {
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            next_action: 0,
+            rng: Rng::new(scenario.seed),
+            net: Network::new(cfg.net.clone()),
+            nodes: Vec::new(),
+            members: Vec::new(),
+            clients: (0..cfg.clients)
+                .map(|c| Client {
+                    id: c,
+                    home: c % n,
+                    leader_hint: 0,
+                    generated: 0,
+                })
+                .collect(),
+            cfg,
+            history: Vec::new(),
+            in_flight: BTreeMap::new(),
+            next_msg: 0,
+            workload_gen: 0,
+            leaders: BTreeMap::new(),
+            anomalies: Vec::new(),
+            checker: check::Live::default(),
+            stats: Stats::default(),
+        };
+        for i in 0..n {
+            w.add_node(i == 0, trace);
+        }
+        w.restart_workload();
+        w
+    }
+
+    fn push(&mut self, time: Time, event: Event) {
+        self.seq += 1;
+        self.queue.push(Queued {
+            time,
+            seq: self.seq,
+            event,
+        });
+    }
+
+    fn emit(&self, trace: &mut Vec<TraceEvent>, kind: TraceKind) {
+        trace.push(TraceEvent { t: self.now, kind });
+    }
+
+    /// The node that most recently won an election and still believes it leads, if it is up.
+    fn current_leader(&self) -> Option<NodeId> {
+        let (_, &n) = self.leaders.last_key_value()?;
+        let s = &self.nodes[n as usize];
+        (s.up && s.logic.role() == Role::Leader).then_some(n)
+    }
+
+    fn step(&mut self, schedule: &[Scheduled], trace: &mut Vec<TraceEvent>) -> bool {
+        let action_at = schedule.get(self.next_action).map(|s| s.at);
+        let queue_at = self.queue.peek().map(|q| q.time);
+        match (action_at, queue_at) {
+            (None, None) => return false,
+            (Some(a), q) if q.is_none_or(|q| a <= q) => {
+                let action = schedule[self.next_action].action.clone();
+                self.next_action += 1;
+                self.now = self.now.max(a);
+                self.stats.events += 1;
+                self.apply_action(action, trace);
+            }
+            _ => {
+                let q = self.queue.pop().expect("peeked");
+                self.now = self.now.max(q.time);
+                self.stats.events += 1;
+                self.handle(q.event, trace);
+            }
+        }
+        true
+    }
+
+    fn handle(&mut self, event: Event, trace: &mut Vec<TraceEvent>) {
+        match event {
+            Event::Deliver(id) => self.deliver(id, trace),
+            Event::Timer {
+                node,
+                incarnation,
+                kind,
+                gen,
+            } => {
+                let s = &self.nodes[node as usize];
+                if s.up && s.incarnation == incarnation && s.timer_gen[kind.index()] == gen {
+                    self.run_node(node, Input::Timer(kind), trace);
+                }
+            }
+            Event::ClientTimeout(op) => {
+                if self.history[op as usize].result == OpResult::Pending {
+                    let reason = format!(
+                        "no answer within {}",
+                        crate::types::fmt_ms(self.cfg.op_timeout)
+                    );
+                    let o = &self.history[op as usize];
+                    let result = if o.is_write() {
+                        OpResult::Indeterminate { reason }
+                    } else {
+                        OpResult::Failed { reason }
+                    };
+                    // The node did not answer: next time, try another one.
+                    let (client, node) = (o.client, o.node);
+                    let c = &mut self.clients[client as usize];
+                    if c.leader_hint == node {
+                        c.leader_hint = (node + 1) % self.nodes.len() as NodeId;
+                    }
+                    self.complete(op, result, trace);
+                }
+            }
+            Event::ClientRetry(op) => {
+                if self.history[op as usize].result == OpResult::Pending {
+                    self.send_op(op, trace);
+                }
+            }
+            Event::Workload { client, gen, write } => {
+                if gen != self.workload_gen {
+                    return;
+                }
+                let Some(wl) = self.cfg.workload.clone() else {
+                    return;
+                };
+                let every = if write { wl.write_every } else { wl.read_every };
+                if every == 0 {
+                    return;
+                }
+                let key = format!("k{}", self.rng.upto(wl.keys.max(1) as u64 - 1));
+                if write {
+                    let c = &mut self.clients[client as usize];
+                    c.generated += 1;
+                    let value = format!("{}{}", client_letter(client), c.generated);
+                    self.invoke(
+                        client,
+                        OpKind::Write { key, value },
+                        ReadFrom::Leader,
+                        trace,
+                    );
+                } else {
+                    self.invoke(client, OpKind::Read { key }, wl.read_from, trace);
+                }
+                let next = self.now + every / 2 + self.rng.upto(every);
+                self.push(next, Event::Workload { client, gen, write });
+            }
+        }
+    }
+
+    fn restart_workload(&mut self) {
+        self.workload_gen += 1;
+        let Some(wl) = self.cfg.workload.clone() else {
+            return;
+        };
+        let gen = self.workload_gen;
+        for c in 0..self.clients.len() as ClientId {
+            for (write, every) in [(true, wl.write_every), (false, wl.read_every)] {
+                if every > 0 {
+                    let at = self.now + 1 + self.rng.upto(every);
+                    self.push(
+                        at,
+                        Event::Workload {
+                            client: c,
+                            gen,
+                            write,
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    fn add_node(&mut self, lead: bool, trace: &mut Vec<TraceEvent>) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(NodeSlot {
+            up: true,
+            incarnation: 0,
+            timer_gen: [0; TimerKind::COUNT],
+            reported: None,
+            logic: SingleLeaderNode::default(),
+        });
+        self.members.push(id);
+        if self.now > 0 {
+            self.emit(trace, TraceKind::NodeAdded { node: id });
+        }
+        self.run_node(id, Input::Boot { lead }, trace);
+        id
+    }
+
+    fn run_node(&mut self, node: NodeId, input: Input, trace: &mut Vec<TraceEvent>) {
+        if !self.nodes[node as usize].up {
+            return;
+        }
+        let mut out = Vec::new();
+        {
+            let World {
+                nodes,
+                members,
+                rng,
+                cfg,
+                now,
+                ..
+            } = self;
+            let clock = cfg
+                .clocks
+                .get(&node)
+                .copied()
+                .unwrap_or_default()
+                .read(*now);
+            let mut ctx = Ctx {
+                id: node,
+                now: *now,
+                clock,
+                members,
+                rng,
+            };
+            match &cfg.strategy {
+                Strategy::SingleLeader(sl) => nodes[node as usize]
+                    .logic
+                    .handle(&mut ctx, sl, input, &mut out),
+            }
+        }
+        for e in out {
+            self.apply_effect(node, e, trace);
+        }
+    }
+
+    fn apply_effect(&mut self, node: NodeId, effect: Effect, trace: &mut Vec<TraceEvent>) {
+        match effect {
+            Effect::Send { to, msg } => self.send(Addr::Node(node), Addr::Node(to), msg, trace),
+            Effect::Reply { client, op, reply } => self.send(
+                Addr::Node(node),
+                Addr::Client(client),
+                Msg::ClientReply { op, reply },
+                trace,
+            ),
+            Effect::SetTimer { kind, after } => {
+                let s = &mut self.nodes[node as usize];
+                s.timer_gen[kind.index()] += 1;
+                let (gen, incarnation) = (s.timer_gen[kind.index()], s.incarnation);
+                self.push(
+                    self.now + after.max(1),
+                    Event::Timer {
+                        node,
+                        incarnation,
+                        kind,
+                        gen,
+                    },
+                );
+            }
+            Effect::CancelTimer(kind) => self.nodes[node as usize].timer_gen[kind.index()] += 1,
+            Effect::Role { role, epoch } => {
+                let slot = &mut self.nodes[node as usize];
+                if slot.reported != Some((role, epoch)) {
+                    slot.reported = Some((role, epoch));
+                    self.emit(trace, TraceKind::Role { node, role, epoch });
+                }
+                if role == Role::Leader {
+                    self.leaders.insert(epoch, node);
+                    self.on_new_leader(node, epoch, trace);
+                }
+            }
+            Effect::SyncSet(followers) => self.emit(trace, TraceKind::SyncSet { node, followers }),
+            Effect::Truncated { from_lsn, writes } => {
+                if !writes.is_empty() {
+                    self.emit(
+                        trace,
+                        TraceKind::Truncated {
+                            node,
+                            from_lsn,
+                            writes,
+                        },
+                    )
+                }
+            }
+            Effect::Accepted { write } => {
+                let _ = write;
+                let me = &self.nodes[node as usize].logic;
+                let my_epoch = me.durable.epoch;
+                let others: Vec<(NodeId, u64)> = self
+                    .nodes
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, s)| *i != node as usize && s.up && s.logic.role() == Role::Leader)
+                    .map(|(i, s)| (i as NodeId, s.logic.durable.epoch))
+                    .collect();
+                for (other, epoch) in others {
+                    if self
+                        .checker
+                        .split_brain_seen
+                        .insert((my_epoch.min(epoch), my_epoch.max(epoch)))
+                    {
+                        self.anomaly(
+                            AnomalyKind::SplitBrain {
+                                nodes: vec![node.min(other), node.max(other)],
+                                epochs: vec![my_epoch.min(epoch), my_epoch.max(epoch)],
+                            },
+                            trace,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// A new leader does not hold some acknowledged writes: they are lost (as of now).
+    fn on_new_leader(&mut self, node: NodeId, epoch: u64, trace: &mut Vec<TraceEvent>) {
+        let log = &self.nodes[node as usize].logic.durable.log;
+        let lost: Vec<OpId> = self
+            .history
+            .iter()
+            .filter(|op| matches!(op.result, OpResult::Written { .. }))
+            .filter(|op| !log.holds(op.id) && !self.checker.lost.contains(&op.id))
+            .map(|op| op.id)
+            .collect();
+        for op in lost {
+            self.checker.lost.insert(op);
+            self.anomaly(
+                AnomalyKind::LostWrite {
+                    op,
+                    leader: node,
+                    epoch,
+                },
+                trace,
+            );
+        }
+    }
+
+    fn anomaly(&mut self, kind: AnomalyKind, trace: &mut Vec<TraceEvent>) {
+        let index = self.anomalies.len() as u32;
+        self.anomalies.push(Anomaly { t: self.now, kind });
+        self.emit(trace, TraceKind::Anomaly { index });
+    }
+
+    /// Latency of a client's message to or from node `n`.
+    fn client_latency(&mut self, c: ClientId, n: NodeId) -> Time {
+        let home = self.clients[c as usize].home == n;
+        let base = self.cfg.net.client_latency + if home { 0 } else { self.cfg.net.latency };
+        base + self.rng.upto(self.cfg.net.client_latency / 5)
+    }
+
+    fn send(&mut self, from: Addr, to: Addr, msg: Msg, trace: &mut Vec<TraceEvent>) {
+        let (latency, doomed, dup) = match (from, to) {
+            (Addr::Node(a), Addr::Node(b)) => {
+                let latency = self.net.latency(a, b, &mut self.rng);
+                let doomed = if self.net.is_cut(a, b) {
+                    Some(DropCause::Partition)
+                } else if self.rng.chance_ppm(self.net.loss_ppm(a, b)) {
+                    Some(DropCause::Loss)
+                } else {
+                    None
+                };
+                let dup = doomed.is_none() && self.rng.chance_ppm(self.cfg.net.duplicate_ppm);
+                (latency, doomed, dup)
+            }
+            (Addr::Client(c), Addr::Node(n)) | (Addr::Node(n), Addr::Client(c)) => {
+                (self.client_latency(c, n), None, false)
+            }
+            (Addr::Client(_), Addr::Client(_)) => return,
+        };
+        let copy = dup.then(|| msg.clone());
+        self.launch(from, to, msg, latency, doomed, trace);
+        if let (Some(msg), Addr::Node(a), Addr::Node(b)) = (copy, from, to) {
+            self.stats.duplicated += 1;
+            let latency = self.net.latency(a, b, &mut self.rng);
+            self.launch(from, to, msg, latency, None, trace);
+        }
+    }
+
+    fn launch(
+        &mut self,
+        from: Addr,
+        to: Addr,
+        msg: Msg,
+        latency: Time,
+        doomed: Option<DropCause>,
+        trace: &mut Vec<TraceEvent>,
+    ) {
+        let id = self.next_msg;
+        self.next_msg += 1;
+        self.stats.messages_sent += 1;
+        let arrive = self.now + latency.max(1);
+        let at = if doomed.is_some() {
+            self.now + (arrive - self.now) / 2
+        } else {
+            arrive
+        };
+        self.emit(
+            trace,
+            TraceKind::Sent {
+                id,
+                from,
+                to,
+                kind: msg.kind(),
+                arrive,
+                summary: msg.summary(),
+            },
+        );
+        self.in_flight.insert(
+            id,
+            Flight {
+                from,
+                to,
+                msg,
+                sent: self.now,
+                arrive,
+                doomed,
+            },
+        );
+        self.push(at.max(self.now + 1), Event::Deliver(id));
+    }
+
+    fn deliver(&mut self, id: MsgId, trace: &mut Vec<TraceEvent>) {
+        let Some(f) = self.in_flight.remove(&id) else {
+            return;
+        };
+        let cause = f.doomed.or_else(|| match (f.from, f.to) {
+            (Addr::Node(a), Addr::Node(b)) if self.net.is_cut(a, b) => Some(DropCause::Partition),
+            (_, Addr::Node(b)) if !self.nodes[b as usize].up => Some(DropCause::NodeDown),
+            _ => None,
+        });
+        if let Some(cause) = cause {
+            match cause {
+                DropCause::Loss => self.stats.dropped_loss += 1,
+                DropCause::Partition => self.stats.dropped_partition += 1,
+                DropCause::NodeDown => self.stats.dropped_node_down += 1,
+            }
+            self.emit(trace, TraceKind::Dropped { id, cause });
+            return;
+        }
+        self.stats.messages_delivered += 1;
+        self.emit(trace, TraceKind::Delivered { id });
+        match f.to {
+            Addr::Node(n) => self.run_node(
+                n,
+                Input::Message {
+                    from: f.from,
+                    msg: f.msg,
+                },
+                trace,
+            ),
+            Addr::Client(c) => {
+                if let (Addr::Node(n), Msg::ClientReply { op, reply }) = (f.from, f.msg) {
+                    self.on_reply(c, n, op, reply, trace);
+                }
+            }
+        }
+    }
+
+    fn invoke(
+        &mut self,
+        client: ClientId,
+        kind: OpKind,
+        from: ReadFrom,
+        trace: &mut Vec<TraceEvent>,
+    ) -> OpId {
+        let id = self.history.len() as OpId;
+        let c = &self.clients[client as usize];
+        let node = match (&kind, from) {
+            (_, ReadFrom::Node(n)) => n.min(self.nodes.len() as NodeId - 1),
+            (OpKind::Write { .. }, _) | (_, ReadFrom::Leader) => c.leader_hint,
+            (_, ReadFrom::Nearest) => c.home,
+        };
+        self.history.push(Operation {
+            id,
+            client,
+            kind,
+            from,
+            node,
+            invoke: self.now,
+            complete: None,
+            attempts: 0,
+            result: OpResult::Pending,
+        });
+        self.emit(trace, TraceKind::Invoked { op: id, client });
+        self.push(self.now + self.cfg.op_timeout, Event::ClientTimeout(id));
+        self.send_op(id, trace);
+        id
+    }
+
+    fn send_op(&mut self, id: OpId, trace: &mut Vec<TraceEvent>) {
+        let op = &mut self.history[id as usize];
+        op.attempts += 1;
+        let (client, node) = (op.client, op.node);
+        let msg = match &op.kind {
+            OpKind::Write { key, value } => Msg::ClientWrite {
+                client,
+                op: id,
+                key: key.clone(),
+                value: value.clone(),
+            },
+            OpKind::Read { key } => Msg::ClientRead {
+                client,
+                op: id,
+                key: key.clone(),
+                leader_only: op.from == ReadFrom::Leader,
+            },
+        };
+        self.send(Addr::Client(client), Addr::Node(node), msg, trace);
+    }
+
+    fn on_reply(
+        &mut self,
+        client: ClientId,
+        from: NodeId,
+        op: OpId,
+        reply: Reply,
+        trace: &mut Vec<TraceEvent>,
+    ) {
+        if self.history[op as usize].result != OpResult::Pending {
+            return; // A late answer to an operation that already timed out.
+        }
+        match reply {
+            Reply::Written { lsn, epoch } => {
+                self.clients[client as usize].leader_hint = from;
+                self.complete(op, OpResult::Written { lsn, epoch }, trace)
+            }
+            Reply::Value {
+                value,
+                write,
+                lsn,
+                epoch,
+            } => self.complete(
+                op,
+                OpResult::Read {
+                    value,
+                    write,
+                    lsn,
+                    epoch,
+                },
+                trace,
+            ),
+            Reply::NotLeader { hint } => {
+                if self.history[op as usize].attempts >= MAX_ATTEMPTS {
+                    let reason = "no leader found".to_string();
+                    self.complete(op, OpResult::Failed { reason }, trace);
+                    return;
+                }
+                let n = self.nodes.len() as NodeId;
+                let next = hint.unwrap_or((from + 1) % n);
+                self.clients[client as usize].leader_hint = next;
+                self.history[op as usize].node = next;
+                let delay = if hint.is_some() { 0 } else { RETRY_DELAY };
+                self.push(self.now + delay.max(1), Event::ClientRetry(op));
+            }
+            Reply::Failed { reason, maybe } => {
+                let result = if maybe {
+                    OpResult::Indeterminate { reason }
+                } else {
+                    OpResult::Failed { reason }
+                };
+                self.complete(op, result, trace)
+            }
+        }
+    }
+
+    fn complete(&mut self, op: OpId, result: OpResult, trace: &mut Vec<TraceEvent>) {
+        let o = &mut self.history[op as usize];
+        o.complete = Some(self.now);
+        o.result = result;
+        let client = o.client;
+        self.emit(trace, TraceKind::Completed { op, client });
+        if let OpResult::Written { epoch, .. } = self.history[op as usize].result {
+            // Acknowledged by a leader that has already been superseded, by one without it.
+            if let Some((&newest, &leader)) = self.leaders.last_key_value() {
+                let holds = self.nodes[leader as usize].logic.durable.log.holds(op);
+                if newest > epoch && !holds && self.checker.lost.insert(op) {
+                    self.anomaly(
+                        AnomalyKind::LostWrite {
+                            op,
+                            leader,
+                            epoch: newest,
+                        },
+                        trace,
+                    );
+                }
+            }
+        }
+        let found = self.checker.on_complete(&self.history[op as usize]);
+        for kind in found {
+            self.anomaly(kind, trace);
+        }
+    }
+
+    fn apply_action(&mut self, action: Action, trace: &mut Vec<TraceEvent>) {
+        let n = self.nodes.len() as NodeId;
+        let valid = |x: NodeId| x < n;
+        match action {
+            Action::Write {
+                client,
+                key,
+                value,
+                node,
+            } if (client as usize) < self.clients.len() => {
+                let from = match node {
+                    Some(x) if valid(x) => ReadFrom::Node(x),
+                    _ => ReadFrom::Leader,
+                };
+                self.invoke(client, OpKind::Write { key, value }, from, trace);
+            }
+            Action::Read { client, key, from } if (client as usize) < self.clients.len() => {
+                self.invoke(client, OpKind::Read { key }, from, trace);
+            }
+            Action::Crash(x) if valid(x) && self.nodes[x as usize].up => {
+                let s = &mut self.nodes[x as usize];
+                s.up = false;
+                s.incarnation += 1;
+                s.logic.crash();
+                self.emit(trace, TraceKind::Crashed { node: x });
+            }
+            Action::Restart(x) if valid(x) && !self.nodes[x as usize].up => {
+                self.nodes[x as usize].up = true;
+                self.emit(trace, TraceKind::Restarted { node: x });
+                self.run_node(x, Input::Boot { lead: false }, trace);
+            }
+            Action::Cut { from, to, both } if valid(from) && valid(to) && from != to => {
+                for (a, b) in directed(from, to, both) {
+                    if self.net.cut.insert((a, b)) {
+                        self.emit(trace, TraceKind::LinkCut { from: a, to: b });
+                    }
+                }
+            }
+            Action::Heal { from, to, both } => {
+                for (a, b) in directed(from, to, both) {
+                    if self.net.cut.remove(&(a, b)) {
+                        self.emit(trace, TraceKind::LinkHealed { from: a, to: b });
+                    }
+                }
+            }
+            Action::Partition(groups) => {
+                let group_of = |x: NodeId| {
+                    groups
+                        .iter()
+                        .position(|g| g.contains(&x))
+                        .unwrap_or(usize::MAX)
+                };
+                for a in 0..n {
+                    for b in 0..n {
+                        if a != b && group_of(a) != group_of(b) && self.net.cut.insert((a, b)) {
+                            self.emit(trace, TraceKind::LinkCut { from: a, to: b });
+                        }
+                    }
+                }
+            }
+            Action::HealAll => {
+                for (a, b) in std::mem::take(&mut self.net.cut) {
+                    self.emit(trace, TraceKind::LinkHealed { from: a, to: b });
+                }
+            }
+            Action::SetLatency {
+                link,
+                latency,
+                jitter,
+            } => {
+                let text = match link {
+                    Some((a, b)) => {
+                        let o = self.net.cfg.links.entry((a, b)).or_default();
+                        o.latency = Some(latency);
+                        if jitter.is_some() {
+                            o.jitter = jitter;
+                        }
+                        format!("latency n{a}→n{b} = {}", crate::types::fmt_ms(latency))
+                    }
+                    None => {
+                        self.net.cfg.latency = latency;
+                        if let Some(j) = jitter {
+                            self.net.cfg.jitter = j;
+                        }
+                        format!("latency = {}", crate::types::fmt_ms(latency))
+                    }
+                };
+                self.cfg.net = self.net.cfg.clone();
+                self.emit(trace, TraceKind::Config { text });
+            }
+            Action::SetLoss { link, loss_ppm } => {
+                let text = match link {
+                    Some((a, b)) => {
+                        self.net.cfg.links.entry((a, b)).or_default().loss_ppm = Some(loss_ppm);
+                        format!("loss n{a}→n{b} = {}%", loss_ppm as f64 / 10_000.0)
+                    }
+                    None => {
+                        self.net.cfg.loss_ppm = loss_ppm;
+                        format!("loss = {}%", loss_ppm as f64 / 10_000.0)
+                    }
+                };
+                self.cfg.net = self.net.cfg.clone();
+                self.emit(trace, TraceKind::Config { text });
+            }
+            Action::SetDuplicate(ppm) => {
+                self.net.cfg.duplicate_ppm = ppm;
+                self.cfg.net = self.net.cfg.clone();
+                let text = format!("duplication = {}%", ppm as f64 / 10_000.0);
+                self.emit(trace, TraceKind::Config { text });
+            }
+            Action::SetClock { node, clock } if valid(node) => {
+                self.cfg.clocks.insert(node, clock);
+                let text = format!(
+                    "clock n{node}: offset {} µs, drift {} ppm",
+                    clock.offset, clock.drift_ppm
+                );
+                self.emit(trace, TraceKind::Config { text });
+            }
+            Action::SetMode(mode) => {
+                let Strategy::SingleLeader(sl) = &mut self.cfg.strategy;
+                sl.mode = mode;
+                let text = format!("mode = {}", mode.describe());
+                self.emit(trace, TraceKind::Config { text });
+                if let SyncMode::Async = mode {
+                    // Writes that were waiting can be answered now; the next heartbeat does it.
+                }
+            }
+            Action::AddNode if n < crate::scenario::MAX_NODES => {
+                self.add_node(false, trace);
+            }
+            Action::SetWorkload(wl) => {
+                self.cfg.workload = wl;
+                self.restart_workload();
+                let text = if self.cfg.workload.is_some() {
+                    "workload changed"
+                } else {
+                    "workload stopped"
+                };
+                self.emit(trace, TraceKind::Config { text: text.into() });
+            }
+            Action::Caption(text) => self.emit(trace, TraceKind::Caption { text }),
+            // Actions naming nodes or clients that do not exist (yet) do nothing.
+            _ => {}
+        }
+    }
+}
+
+fn directed(a: NodeId, b: NodeId, both: bool) -> Vec<(NodeId, NodeId)> {
+    if both {
+        vec![(a, b), (b, a)]
+    } else {
+        vec![(a, b)]
+    }
+}
+
+/// Clients are shown as letters: c0 writes a1, a2, ...; c1 writes b1, b2, ...
+pub fn client_letter(c: ClientId) -> char {
+    (b'a' + (c % 26) as u8) as char
+}

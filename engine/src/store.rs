@@ -1,0 +1,233 @@
+//! Per-node versioned key-value data: the replication log and the data applied from it.
+//!
+//! Everything in a [`Log`] is durable: it survives a crash. A log may start from a snapshot (a
+//! copy of the data as of `base_lsn`, as a new follower receives it) followed by entries.
+
+use crate::types::{OpId, Time};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One replicated write in a leader's log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Entry {
+    /// Log sequence number: position in the log, from 1.
+    pub lsn: u64,
+    /// The epoch (term) of the leader that appended it.
+    pub epoch: u64,
+    pub key: String,
+    pub value: String,
+    /// The client operation that wrote it.
+    pub write: OpId,
+    /// True time at which the leader appended it (for replication lag in time).
+    pub at: Time,
+}
+
+/// The current value of a key on one node, with where it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Cell {
+    pub value: String,
+    pub lsn: u64,
+    pub epoch: u64,
+    pub write: OpId,
+}
+
+/// A node's durable log and the key-value data applied from it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Log {
+    base_lsn: u64,
+    base_epoch: u64,
+    base_data: BTreeMap<String, Cell>,
+    base_writes: BTreeSet<OpId>,
+    entries: Vec<Entry>,
+    /// Writes held in `entries`, by lsn, so "does this node hold write w" is a lookup.
+    entry_writes: BTreeMap<OpId, u64>,
+    data: BTreeMap<String, Cell>,
+}
+
+impl Log {
+    pub fn last_lsn(&self) -> u64 {
+        self.base_lsn + self.entries.len() as u64
+    }
+
+    pub fn last_epoch(&self) -> u64 {
+        self.entries.last().map_or(self.base_epoch, |e| e.epoch)
+    }
+
+    /// The lsn up to which this log is a snapshot (0 when it holds every entry from the start).
+    pub fn base_lsn(&self) -> u64 {
+        self.base_lsn
+    }
+
+    /// The epoch of the entry at `lsn`, if this log knows it (lsn 0 has epoch 0).
+    pub fn epoch_at(&self, lsn: u64) -> Option<u64> {
+        if lsn == self.base_lsn {
+            return Some(self.base_epoch);
+        }
+        if lsn < self.base_lsn {
+            return None;
+        }
+        self.entries
+            .get((lsn - self.base_lsn - 1) as usize)
+            .map(|e| e.epoch)
+    }
+
+    pub fn entry(&self, lsn: u64) -> Option<&Entry> {
+        if lsn <= self.base_lsn {
+            return None;
+        }
+        self.entries.get((lsn - self.base_lsn - 1) as usize)
+    }
+
+    /// Up to `max` entries starting at `from` (which must be above the snapshot).
+    pub fn entries_from(&self, from: u64, max: usize) -> &[Entry] {
+        if from <= self.base_lsn {
+            return &[];
+        }
+        let start = ((from - self.base_lsn - 1) as usize).min(self.entries.len());
+        let end = (start + max).min(self.entries.len());
+        &self.entries[start..end]
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Appends the next entry and applies it. The caller guarantees `e.lsn == last_lsn() + 1`.
+    pub fn append(&mut self, e: Entry) {
+        debug_assert_eq!(e.lsn, self.last_lsn() + 1, "log entries must be contiguous");
+        self.data.insert(
+            e.key.clone(),
+            Cell {
+                value: e.value.clone(),
+                lsn: e.lsn,
+                epoch: e.epoch,
+                write: e.write,
+            },
+        );
+        self.entry_writes.insert(e.write, e.lsn);
+        self.entries.push(e);
+    }
+
+    /// Removes every entry from `lsn` on and re-derives the data; returns the discarded writes.
+    pub fn truncate_from(&mut self, lsn: u64) -> Vec<OpId> {
+        if lsn <= self.base_lsn || lsn > self.last_lsn() {
+            return Vec::new();
+        }
+        let keep = (lsn - self.base_lsn - 1) as usize;
+        let dropped: Vec<OpId> = self.entries[keep..].iter().map(|e| e.write).collect();
+        self.entries.truncate(keep);
+        for w in &dropped {
+            self.entry_writes.remove(w);
+        }
+        self.rebuild_data();
+        dropped
+    }
+
+    /// Replaces the whole log by a snapshot; returns the writes this node held and now does not.
+    pub fn install_snapshot(
+        &mut self,
+        lsn: u64,
+        epoch: u64,
+        data: BTreeMap<String, Cell>,
+        writes: BTreeSet<OpId>,
+    ) -> Vec<OpId> {
+        let lost: Vec<OpId> = self
+            .entry_writes
+            .keys()
+            .chain(self.base_writes.iter())
+            .filter(|w| !writes.contains(w))
+            .copied()
+            .collect();
+        *self = Log {
+            base_lsn: lsn,
+            base_epoch: epoch,
+            data: data.clone(),
+            base_data: data,
+            base_writes: writes,
+            entries: Vec::new(),
+            entry_writes: BTreeMap::new(),
+        };
+        lost
+    }
+
+    /// Everything a snapshot of this log carries: (lsn, epoch, data, writes held).
+    pub fn snapshot(&self) -> (u64, u64, BTreeMap<String, Cell>, BTreeSet<OpId>) {
+        let mut writes = self.base_writes.clone();
+        writes.extend(self.entry_writes.keys().copied());
+        (
+            self.last_lsn(),
+            self.last_epoch(),
+            self.data.clone(),
+            writes,
+        )
+    }
+
+    fn rebuild_data(&mut self) {
+        self.data = self.base_data.clone();
+        for e in &self.entries {
+            self.data.insert(
+                e.key.clone(),
+                Cell {
+                    value: e.value.clone(),
+                    lsn: e.lsn,
+                    epoch: e.epoch,
+                    write: e.write,
+                },
+            );
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Cell> {
+        self.data.get(key)
+    }
+
+    pub fn data(&self) -> &BTreeMap<String, Cell> {
+        &self.data
+    }
+
+    /// Does this node's log hold the write of operation `w`?
+    pub fn holds(&self, w: OpId) -> bool {
+        self.entry_writes.contains_key(&w) || self.base_writes.contains(&w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(lsn: u64, epoch: u64, key: &str, value: &str, write: OpId) -> Entry {
+        Entry {
+            lsn,
+            epoch,
+            key: key.into(),
+            value: value.into(),
+            write,
+            at: 0,
+        }
+    }
+
+    #[test]
+    fn append_truncate_and_snapshot() {
+        let mut log = Log::default();
+        log.append(e(1, 1, "x", "1", 0));
+        log.append(e(2, 1, "x", "2", 1));
+        log.append(e(3, 1, "y", "3", 2));
+        assert_eq!(log.last_lsn(), 3);
+        assert_eq!(log.get("x").unwrap().value, "2");
+        assert_eq!(log.truncate_from(2), vec![1, 2]);
+        assert_eq!(log.get("x").unwrap().value, "1");
+        assert!(log.get("y").is_none());
+        assert!(log.holds(0) && !log.holds(1));
+
+        let (lsn, epoch, data, writes) = log.snapshot();
+        let mut other = Log::default();
+        other.append(e(1, 2, "z", "9", 7));
+        assert_eq!(other.install_snapshot(lsn, epoch, data, writes), vec![7]);
+        assert_eq!(other.last_lsn(), 1);
+        assert_eq!(other.epoch_at(1), Some(1));
+        assert!(other.holds(0));
+        other.append(e(2, 3, "x", "5", 8));
+        assert_eq!(other.entries_from(2, 10).len(), 1);
+        assert_eq!(other.entries_from(1, 10).len(), 0);
+    }
+}

@@ -1,0 +1,3 @@
+//! Replication strategies: each is a sans-IO node state machine.
+
+pub mod single_leader;

@@ -1,0 +1,826 @@
+//! Single-leader replication with failover.
+//!
+//! The leader appends each client write to its log and ships entries to every follower, which
+//! apply them in log order and acknowledge. When the leader answers the client depends on the
+//! [`SyncMode`]: at once (asynchronous), after `k` designated followers have the write
+//! (semi-synchronous; a silent designated follower is replaced), or after all of them
+//! (synchronous; one dead follower stalls every write).
+//!
+//! Failover is Raft-shaped: followers that hear no heartbeat for the election timeout start an
+//! election in a new epoch; a node votes once per epoch, and only for a candidate whose log is at
+//! least as up to date as its own, so the winner is the most up-to-date node of a majority. A
+//! node that learns of a higher epoch follows it; a follower whose log diverges from the leader's
+//! (an old leader's unreplicated tail) discards the divergent suffix. Those discarded writes are
+//! the "lost writes" of asynchronous failover.
+//!
+//! With `fencing`, a leader that has not heard from a majority for the lease period steps down,
+//! which (lease < election timeout) happens before anyone else can be elected. Without it, a
+//! leader cut off from the majority keeps accepting writes: split brain.
+
+use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
+use crate::scenario::{SingleLeader, SyncMode};
+use crate::store::{Entry, Log};
+use crate::types::{Addr, ClientId, NodeId, OpId, Role, Time};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The most entries one replication message carries.
+pub const MAX_BATCH: usize = 64;
+
+/// State that survives a crash.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Durable {
+    pub epoch: u64,
+    /// Whom this node voted for, and in which epoch.
+    pub voted: Option<(u64, NodeId)>,
+    pub log: Log,
+}
+
+/// State lost in a crash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Volatile {
+    pub role: Role,
+    pub leader: Option<NodeId>,
+    /// When a leader was last heard from (for pre-votes).
+    pub leader_contact: Option<Time>,
+    /// Pre-votes gathered for the next epoch, before a real election.
+    pub pre_votes: BTreeSet<NodeId>,
+    pub votes: BTreeSet<NodeId>,
+    pub lead: Option<LeaderState>,
+}
+
+impl Default for Volatile {
+    fn default() -> Self {
+        Volatile {
+            role: Role::Follower,
+            leader: None,
+            leader_contact: None,
+            pre_votes: BTreeSet::new(),
+            votes: BTreeSet::new(),
+            lead: None,
+        }
+    }
+}
+
+/// What a leader tracks about its followers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeaderState {
+    /// The next lsn to send to each follower.
+    pub next: BTreeMap<NodeId, u64>,
+    /// The highest lsn each follower is known to hold.
+    pub matched: BTreeMap<NodeId, u64>,
+    /// When each follower was last heard from.
+    pub heard: BTreeMap<NodeId, Time>,
+    /// The followers whose acknowledgement a write waits for (semi-sync and sync modes).
+    pub sync_set: BTreeSet<NodeId>,
+    /// Writes waiting for acknowledgements, by lsn.
+    pub pending: BTreeMap<u64, (ClientId, OpId)>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SingleLeaderNode {
+    pub durable: Durable,
+    pub volatile: Volatile,
+}
+
+impl SingleLeaderNode {
+    pub fn role(&self) -> Role {
+        self.volatile.role
+    }
+
+    /// A crash: everything volatile is gone.
+    pub fn crash(&mut self) {
+        self.volatile = Volatile::default();
+    }
+
+    /// The leader's lease: it steps down (with fencing) after this long without a majority.
+    fn lease(cfg: &SingleLeader) -> Time {
+        cfg.election_timeout
+            .saturating_sub(2 * cfg.heartbeat)
+            .max(cfg.heartbeat)
+    }
+
+    fn election_delay(ctx: &mut Ctx, cfg: &SingleLeader) -> Time {
+        cfg.election_timeout + ctx.rng.upto(cfg.election_timeout / 2)
+    }
+
+    pub fn handle(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        input: Input,
+        out: &mut Vec<Effect>,
+    ) {
+        match input {
+            Input::Boot { lead } => {
+                self.volatile = Volatile::default();
+                if lead {
+                    self.durable.epoch = self.durable.epoch.max(1);
+                    self.durable.voted = Some((self.durable.epoch, ctx.id));
+                    self.become_leader(ctx, cfg, out);
+                } else {
+                    out.push(Effect::Role {
+                        role: Role::Follower,
+                        epoch: self.durable.epoch,
+                    });
+                    let after = Self::election_delay(ctx, cfg);
+                    out.push(Effect::SetTimer {
+                        kind: TimerKind::Election,
+                        after,
+                    });
+                }
+            }
+            Input::Timer(TimerKind::Election) => self.start_pre_vote(ctx, cfg, out),
+            Input::Timer(TimerKind::Heartbeat) => self.on_heartbeat_tick(ctx, cfg, out),
+            Input::Message { from, msg } => self.on_message(ctx, cfg, from, msg, out),
+        }
+    }
+
+    fn on_message(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        from: Addr,
+        msg: Msg,
+        out: &mut Vec<Effect>,
+    ) {
+        match (from, msg) {
+            (
+                Addr::Client(_),
+                Msg::ClientWrite {
+                    client,
+                    op,
+                    key,
+                    value,
+                },
+            ) => self.on_client_write(ctx, cfg, client, op, key, value, out),
+            (
+                Addr::Client(_),
+                Msg::ClientRead {
+                    client,
+                    op,
+                    key,
+                    leader_only,
+                },
+            ) => {
+                let reply = if leader_only && self.volatile.role != Role::Leader {
+                    Reply::NotLeader {
+                        hint: self.volatile.leader,
+                    }
+                } else {
+                    match self.durable.log.get(&key) {
+                        Some(c) => Reply::Value {
+                            value: Some(c.value.clone()),
+                            write: Some(c.write),
+                            lsn: c.lsn,
+                            epoch: c.epoch,
+                        },
+                        None => Reply::Value {
+                            value: None,
+                            write: None,
+                            lsn: 0,
+                            epoch: 0,
+                        },
+                    }
+                };
+                out.push(Effect::Reply { client, op, reply });
+            }
+            (
+                Addr::Node(f),
+                Msg::Append {
+                    epoch,
+                    prev_lsn,
+                    prev_epoch,
+                    entries,
+                    last_lsn,
+                },
+            ) => self.on_append(
+                ctx, cfg, f, epoch, prev_lsn, prev_epoch, entries, last_lsn, out,
+            ),
+            (
+                Addr::Node(c),
+                Msg::PreVote {
+                    epoch,
+                    last_lsn,
+                    last_epoch,
+                },
+            ) => {
+                let log = &self.durable.log;
+                let up_to_date = (last_epoch, last_lsn) >= (log.last_epoch(), log.last_lsn());
+                // Refuse while a leader is alive as far as we know.
+                let leader_alive = self.volatile.role == Role::Leader
+                    || self
+                        .volatile
+                        .leader_contact
+                        .is_some_and(|t| ctx.now.saturating_sub(t) < cfg.election_timeout);
+                let granted = epoch > self.durable.epoch && up_to_date && !leader_alive;
+                out.push(Effect::Send {
+                    to: c,
+                    msg: Msg::PreVoteResp { epoch, granted },
+                });
+            }
+            (Addr::Node(v), Msg::PreVoteResp { epoch, granted })
+                if granted
+                    && epoch == self.durable.epoch + 1
+                    && self.volatile.role != Role::Leader =>
+            {
+                self.volatile.pre_votes.insert(v);
+                if self.volatile.pre_votes.len() >= ctx.majority() {
+                    self.start_election(ctx, cfg, out);
+                }
+            }
+            (Addr::Node(f), Msg::AppendResp { epoch, ok, lsn }) => {
+                self.on_append_resp(ctx, cfg, f, epoch, ok, lsn, out)
+            }
+            (
+                Addr::Node(c),
+                Msg::RequestVote {
+                    epoch,
+                    last_lsn,
+                    last_epoch,
+                },
+            ) => self.on_request_vote(ctx, cfg, c, epoch, last_lsn, last_epoch, out),
+            (Addr::Node(v), Msg::VoteResp { epoch, granted }) => {
+                self.on_vote(ctx, cfg, v, epoch, granted, out)
+            }
+            (
+                Addr::Node(l),
+                Msg::Snapshot {
+                    epoch,
+                    lsn,
+                    lsn_epoch,
+                    data,
+                    writes,
+                },
+            ) => {
+                if epoch < self.durable.epoch {
+                    out.push(self.resp(l, false));
+                    return;
+                }
+                self.follow(ctx, cfg, epoch, l, out);
+                let lost = self
+                    .durable
+                    .log
+                    .install_snapshot(lsn, lsn_epoch, data, writes);
+                if !lost.is_empty() {
+                    out.push(Effect::Truncated {
+                        from_lsn: 1,
+                        writes: lost,
+                    });
+                }
+                out.push(self.resp(l, true));
+            }
+            // Anything else (a client message from a node, a reply sent to a node) is ignored.
+            _ => {}
+        }
+    }
+
+    fn resp(&self, to: NodeId, ok: bool) -> Effect {
+        Effect::Send {
+            to,
+            msg: Msg::AppendResp {
+                epoch: self.durable.epoch,
+                ok,
+                lsn: self.durable.log.last_lsn(),
+            },
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_client_write(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        client: ClientId,
+        op: OpId,
+        key: String,
+        value: String,
+        out: &mut Vec<Effect>,
+    ) {
+        if self.volatile.role != Role::Leader {
+            out.push(Effect::Reply {
+                client,
+                op,
+                reply: Reply::NotLeader {
+                    hint: self.volatile.leader,
+                },
+            });
+            return;
+        }
+        let lsn = self.durable.log.last_lsn() + 1;
+        let epoch = self.durable.epoch;
+        self.durable.log.append(Entry {
+            lsn,
+            epoch,
+            key,
+            value,
+            write: op,
+            at: ctx.now,
+        });
+        out.push(Effect::Accepted { write: op });
+        if cfg.mode == SyncMode::Async {
+            out.push(Effect::Reply {
+                client,
+                op,
+                reply: Reply::Written { lsn, epoch },
+            });
+        } else if let Some(lead) = self.volatile.lead.as_mut() {
+            lead.pending.insert(lsn, (client, op));
+        }
+        for f in ctx.members.iter().copied().filter(|f| *f != ctx.id) {
+            self.send_append(ctx, f, out);
+        }
+        self.complete_pending(ctx, cfg, out);
+    }
+
+    /// Sends `f` everything from its next lsn (or a snapshot if it has nothing in common).
+    fn send_append(&mut self, ctx: &Ctx, f: NodeId, out: &mut Vec<Effect>) {
+        let log = &self.durable.log;
+        let Some(lead) = self.volatile.lead.as_mut() else {
+            return;
+        };
+        let next = *lead.next.entry(f).or_insert(log.last_lsn() + 1);
+        let _ = ctx;
+        if next <= log.base_lsn() || (next == 1 && log.last_lsn() > 0) {
+            // The follower has nothing in common with us (new, or diverged from the first entry):
+            // send a full copy of the data, then stream the log from there.
+            let (lsn, lsn_epoch, data, writes) = log.snapshot();
+            lead.next.insert(f, lsn + 1);
+            out.push(Effect::Send {
+                to: f,
+                msg: Msg::Snapshot {
+                    epoch: self.durable.epoch,
+                    lsn,
+                    lsn_epoch,
+                    data,
+                    writes,
+                },
+            });
+            return;
+        }
+        let prev_lsn = next - 1;
+        let prev_epoch = log.epoch_at(prev_lsn).unwrap_or(0);
+        let entries = log.entries_from(next, MAX_BATCH).to_vec();
+        out.push(Effect::Send {
+            to: f,
+            msg: Msg::Append {
+                epoch: self.durable.epoch,
+                prev_lsn,
+                prev_epoch,
+                entries,
+                last_lsn: log.last_lsn(),
+            },
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        leader: NodeId,
+        epoch: u64,
+        prev_lsn: u64,
+        prev_epoch: u64,
+        entries: Vec<Entry>,
+        leader_last: u64,
+        out: &mut Vec<Effect>,
+    ) {
+        if epoch < self.durable.epoch {
+            // A deposed leader: tell it the news.
+            out.push(self.resp(leader, false));
+            return;
+        }
+        self.follow(ctx, cfg, epoch, leader, out);
+        let log = &mut self.durable.log;
+        if prev_lsn > log.last_lsn() {
+            out.push(self.resp(leader, false));
+            return;
+        }
+        if prev_lsn >= log.base_lsn() && log.epoch_at(prev_lsn) != Some(prev_epoch) {
+            // Our entry at prev_lsn is from another epoch: ask for one entry further back.
+            out.push(Effect::Send {
+                to: leader,
+                msg: Msg::AppendResp {
+                    epoch: self.durable.epoch,
+                    ok: false,
+                    lsn: prev_lsn.saturating_sub(1),
+                },
+            });
+            return;
+        }
+        let matched = prev_lsn + entries.len() as u64;
+        for e in entries {
+            if e.lsn <= log.base_lsn() {
+                continue;
+            }
+            match log.epoch_at(e.lsn) {
+                Some(ep) if ep == e.epoch => {}
+                Some(_) => {
+                    let from_lsn = e.lsn;
+                    let writes = log.truncate_from(from_lsn);
+                    out.push(Effect::Truncated { from_lsn, writes });
+                    log.append(e);
+                }
+                None => log.append(e),
+            }
+        }
+        // Entries of earlier epochs past the end of the leader's log cannot be in it, ever: they
+        // are the unreplicated tail of a deposed leader. Discard them (as `pg_rewind` would).
+        // Entries of this epoch past `leader_last` came from a newer message of this leader.
+        if matched == leader_last && log.last_lsn() > leader_last {
+            let stale = log.entry(leader_last + 1).is_some_and(|e| e.epoch < epoch);
+            if stale {
+                let writes = log.truncate_from(leader_last + 1);
+                out.push(Effect::Truncated {
+                    from_lsn: leader_last + 1,
+                    writes,
+                });
+            }
+        }
+        out.push(Effect::Send {
+            to: leader,
+            msg: Msg::AppendResp {
+                epoch: self.durable.epoch,
+                ok: true,
+                lsn: matched,
+            },
+        });
+    }
+
+    /// Accept `leader` as the leader of `epoch` (>= ours) and restart the election timer.
+    fn follow(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        epoch: u64,
+        leader: NodeId,
+        out: &mut Vec<Effect>,
+    ) {
+        let changed = epoch > self.durable.epoch || self.volatile.role != Role::Follower;
+        if epoch > self.durable.epoch {
+            self.durable.epoch = epoch;
+        }
+        if changed {
+            self.step_down(out);
+        }
+        self.volatile.leader = Some(leader);
+        self.volatile.leader_contact = Some(ctx.now);
+        let after = Self::election_delay(ctx, cfg);
+        out.push(Effect::SetTimer {
+            kind: TimerKind::Election,
+            after,
+        });
+    }
+
+    /// Become a follower of the current epoch. Writes waiting for acknowledgements get an
+    /// "indeterminate" answer: they are in our log and may or may not survive.
+    fn step_down(&mut self, out: &mut Vec<Effect>) {
+        if let Some(lead) = self.volatile.lead.take() {
+            for (_, (client, op)) in lead.pending {
+                out.push(Effect::Reply {
+                    client,
+                    op,
+                    reply: Reply::Failed {
+                        reason: "leader stepped down".into(),
+                        maybe: true,
+                    },
+                });
+            }
+            out.push(Effect::CancelTimer(TimerKind::Heartbeat));
+        }
+        self.volatile.role = Role::Follower;
+        self.volatile.leader = None;
+        self.volatile.votes.clear();
+        out.push(Effect::Role {
+            role: Role::Follower,
+            epoch: self.durable.epoch,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_resp(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        f: NodeId,
+        epoch: u64,
+        ok: bool,
+        lsn: u64,
+        out: &mut Vec<Effect>,
+    ) {
+        if epoch > self.durable.epoch {
+            self.durable.epoch = epoch;
+            self.step_down(out);
+            let after = Self::election_delay(ctx, cfg);
+            out.push(Effect::SetTimer {
+                kind: TimerKind::Election,
+                after,
+            });
+            return;
+        }
+        let last = self.durable.log.last_lsn();
+        let Some(lead) = self.volatile.lead.as_mut() else {
+            return;
+        };
+        if epoch < self.durable.epoch {
+            return;
+        }
+        lead.heard.insert(f, ctx.now);
+        let next = lead.next.entry(f).or_insert(last + 1);
+        if ok {
+            let m = lead.matched.entry(f).or_insert(0);
+            *m = (*m).max(lsn);
+            *next = (*next).max(lsn + 1);
+            let more = *next <= last;
+            self.complete_pending(ctx, cfg, out);
+            if more {
+                self.send_append(ctx, f, out);
+            }
+        } else {
+            *next = (*next).saturating_sub(1).min(lsn + 1).max(1);
+            self.send_append(ctx, f, out);
+        }
+    }
+
+    /// Answers every waiting write whose required followers now hold it.
+    fn complete_pending(&mut self, ctx: &Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        let epoch = self.durable.epoch;
+        let Some(lead) = self.volatile.lead.as_mut() else {
+            return;
+        };
+        let followers: Vec<NodeId> = ctx
+            .members
+            .iter()
+            .copied()
+            .filter(|f| *f != ctx.id)
+            .collect();
+        let need: Vec<NodeId> = match cfg.mode {
+            SyncMode::Async => Vec::new(),
+            SyncMode::Sync => followers,
+            SyncMode::SemiSync { k } => {
+                if lead.sync_set.len() < (k as usize).min(followers.len()) {
+                    return; // Not enough healthy followers to wait for: writes stall.
+                }
+                lead.sync_set.iter().copied().collect()
+            }
+        };
+        let upto = need
+            .iter()
+            .map(|f| lead.matched.get(f).copied().unwrap_or(0))
+            .min()
+            .unwrap_or(u64::MAX);
+        while let Some((&lsn, _)) = lead.pending.first_key_value() {
+            if lsn > upto {
+                break;
+            }
+            let (client, op) = lead.pending.remove(&lsn).expect("first key exists");
+            out.push(Effect::Reply {
+                client,
+                op,
+                reply: Reply::Written { lsn, epoch },
+            });
+        }
+    }
+
+    fn on_heartbeat_tick(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        if self.volatile.role != Role::Leader {
+            return;
+        }
+        let followers: Vec<NodeId> = ctx
+            .members
+            .iter()
+            .copied()
+            .filter(|f| *f != ctx.id)
+            .collect();
+        if let Some(lead) = self.volatile.lead.as_mut() {
+            // Members that joined since we became leader start as just heard from.
+            for f in &followers {
+                lead.heard.entry(*f).or_insert(ctx.now);
+            }
+            if cfg.fencing {
+                let lease = Self::lease(cfg);
+                let fresh = 1 + followers
+                    .iter()
+                    .filter(|f| ctx.now.saturating_sub(lead.heard[f]) <= lease)
+                    .count();
+                if fresh < ctx.majority() {
+                    self.step_down(out);
+                    let after = Self::election_delay(ctx, cfg);
+                    out.push(Effect::SetTimer {
+                        kind: TimerKind::Election,
+                        after,
+                    });
+                    return;
+                }
+            }
+        }
+        self.refresh_sync_set(ctx, cfg, out);
+        for f in followers {
+            self.send_append(ctx, f, out);
+        }
+        self.complete_pending(ctx, cfg, out);
+        out.push(Effect::SetTimer {
+            kind: TimerKind::Heartbeat,
+            after: cfg.heartbeat,
+        });
+    }
+
+    /// Semi-sync: replace designated followers that went silent by the most up-to-date healthy
+    /// ones. Sync: every follower is designated, always.
+    fn refresh_sync_set(&mut self, ctx: &Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        let Some(lead) = self.volatile.lead.as_mut() else {
+            return;
+        };
+        let followers: Vec<NodeId> = ctx
+            .members
+            .iter()
+            .copied()
+            .filter(|f| *f != ctx.id)
+            .collect();
+        let before = lead.sync_set.clone();
+        match cfg.mode {
+            SyncMode::Async => lead.sync_set.clear(),
+            SyncMode::Sync => lead.sync_set = followers.iter().copied().collect(),
+            SyncMode::SemiSync { k } => {
+                let healthy = |f: &NodeId| {
+                    lead.heard
+                        .get(f)
+                        .is_some_and(|h| ctx.now.saturating_sub(*h) <= cfg.sync_failure_timeout)
+                };
+                let keep: BTreeSet<NodeId> = lead
+                    .sync_set
+                    .iter()
+                    .copied()
+                    .filter(|f| healthy(f))
+                    .collect();
+                let mut candidates: Vec<NodeId> = followers
+                    .iter()
+                    .copied()
+                    .filter(|f| !keep.contains(f) && healthy(f))
+                    .collect();
+                // Most up to date first, then lowest id.
+                candidates.sort_by_key(|f| {
+                    (
+                        std::cmp::Reverse(lead.matched.get(f).copied().unwrap_or(0)),
+                        *f,
+                    )
+                });
+                let mut set = keep;
+                for c in candidates {
+                    if set.len() >= k as usize {
+                        break;
+                    }
+                    set.insert(c);
+                }
+                lead.sync_set = set;
+            }
+        }
+        if lead.sync_set != before {
+            out.push(Effect::SyncSet(lead.sync_set.iter().copied().collect()));
+        }
+    }
+
+    /// The election timer fired: ask whether an election in the next epoch could succeed.
+    fn start_pre_vote(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        if self.volatile.role == Role::Leader {
+            return;
+        }
+        self.volatile.leader = None;
+        self.volatile.pre_votes = BTreeSet::from([ctx.id]);
+        if self.volatile.pre_votes.len() >= ctx.majority() {
+            self.start_election(ctx, cfg, out);
+            return;
+        }
+        for n in ctx.members.iter().copied().filter(|n| *n != ctx.id) {
+            out.push(Effect::Send {
+                to: n,
+                msg: Msg::PreVote {
+                    epoch: self.durable.epoch + 1,
+                    last_lsn: self.durable.log.last_lsn(),
+                    last_epoch: self.durable.log.last_epoch(),
+                },
+            });
+        }
+        let after = Self::election_delay(ctx, cfg);
+        out.push(Effect::SetTimer {
+            kind: TimerKind::Election,
+            after,
+        });
+    }
+
+    fn start_election(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        if self.volatile.role == Role::Leader {
+            return;
+        }
+        self.volatile.pre_votes.clear();
+        self.durable.epoch += 1;
+        self.durable.voted = Some((self.durable.epoch, ctx.id));
+        self.volatile.role = Role::Candidate;
+        self.volatile.leader = None;
+        self.volatile.votes = BTreeSet::from([ctx.id]);
+        out.push(Effect::Role {
+            role: Role::Candidate,
+            epoch: self.durable.epoch,
+        });
+        if self.volatile.votes.len() >= ctx.majority() {
+            self.become_leader(ctx, cfg, out);
+            return;
+        }
+        for n in ctx.members.iter().copied().filter(|n| *n != ctx.id) {
+            out.push(Effect::Send {
+                to: n,
+                msg: Msg::RequestVote {
+                    epoch: self.durable.epoch,
+                    last_lsn: self.durable.log.last_lsn(),
+                    last_epoch: self.durable.log.last_epoch(),
+                },
+            });
+        }
+        let after = Self::election_delay(ctx, cfg);
+        out.push(Effect::SetTimer {
+            kind: TimerKind::Election,
+            after,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_request_vote(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        candidate: NodeId,
+        epoch: u64,
+        last_lsn: u64,
+        last_epoch: u64,
+        out: &mut Vec<Effect>,
+    ) {
+        if epoch > self.durable.epoch {
+            self.durable.epoch = epoch;
+            self.step_down(out);
+        }
+        let log = &self.durable.log;
+        let up_to_date = (last_epoch, last_lsn) >= (log.last_epoch(), log.last_lsn());
+        let free = match self.durable.voted {
+            Some((e, n)) if e == epoch => n == candidate,
+            _ => true,
+        };
+        let granted = epoch == self.durable.epoch && free && up_to_date;
+        if granted {
+            self.durable.voted = Some((epoch, candidate));
+            let after = Self::election_delay(ctx, cfg);
+            out.push(Effect::SetTimer {
+                kind: TimerKind::Election,
+                after,
+            });
+        }
+        out.push(Effect::Send {
+            to: candidate,
+            msg: Msg::VoteResp {
+                epoch: self.durable.epoch,
+                granted,
+            },
+        });
+    }
+
+    fn on_vote(
+        &mut self,
+        ctx: &mut Ctx,
+        cfg: &SingleLeader,
+        voter: NodeId,
+        epoch: u64,
+        granted: bool,
+        out: &mut Vec<Effect>,
+    ) {
+        if epoch > self.durable.epoch {
+            self.durable.epoch = epoch;
+            self.step_down(out);
+            return;
+        }
+        if self.volatile.role != Role::Candidate || epoch != self.durable.epoch || !granted {
+            return;
+        }
+        self.volatile.votes.insert(voter);
+        if self.volatile.votes.len() >= ctx.majority() {
+            self.become_leader(ctx, cfg, out);
+        }
+    }
+
+    fn become_leader(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        let last = self.durable.log.last_lsn();
+        let mut lead = LeaderState::default();
+        for f in ctx.members.iter().copied().filter(|f| *f != ctx.id) {
+            lead.next.insert(f, last + 1);
+            lead.heard.insert(f, ctx.now);
+        }
+        self.volatile.role = Role::Leader;
+        self.volatile.leader = Some(ctx.id);
+        self.volatile.votes.clear();
+        self.volatile.lead = Some(lead);
+        out.push(Effect::CancelTimer(TimerKind::Election));
+        out.push(Effect::Role {
+            role: Role::Leader,
+            epoch: self.durable.epoch,
+        });
+        self.on_heartbeat_tick(ctx, cfg, out);
+    }
+}

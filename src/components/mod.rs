@@ -1,0 +1,3 @@
+//! Small components with `PartialEq` props, so unchanged parts skip re-rendering.
+
+pub mod cluster;

@@ -1,0 +1,3 @@
+fn main() {
+    replica_lab::start();
+}
