@@ -24,6 +24,7 @@
 //!     replica_engine::client::OpResult::Read { value: Some(v), .. } if v == "1"));
 //! ```
 
+pub mod bench;
 pub mod check;
 pub mod client;
 pub mod net;

@@ -300,6 +300,80 @@ impl Simulation {
         )
     }
 
+    /// A readable payload of a message still in flight.
+    pub fn message_summary(&self, id: MsgId) -> Option<String> {
+        self.world.in_flight.get(&id).map(|f| f.msg.summary())
+    }
+
+    /// Everything the inspector shows about one node: its log, its data, what it waits for.
+    pub fn node_detail(&self, id: NodeId) -> Option<NodeDetail> {
+        let w = &self.world;
+        let s = w.nodes.get(id as usize)?;
+        let log = &s.logic.durable.log;
+        let from = log.last_lsn().saturating_sub(MAX_DETAIL_LOG as u64) + 1;
+        let entries = (from.max(log.base_lsn() + 1)..=log.last_lsn())
+            .filter_map(|lsn| log.entry(lsn))
+            .map(|e| LogLine {
+                lsn: e.lsn,
+                epoch: e.epoch,
+                key: e.key.clone(),
+                value: e.value.clone(),
+                write: e.write,
+            })
+            .collect();
+        let data = log
+            .data()
+            .iter()
+            .map(|(k, c)| DataLine {
+                key: k.clone(),
+                value: c.value.clone(),
+                version: format!("lsn {} (epoch {})", c.lsn, c.epoch),
+                write: c.write,
+            })
+            .collect();
+        let mut notes = Vec::new();
+        if log.base_lsn() > 0 {
+            notes.push(format!(
+                "log starts from a snapshot through lsn {}",
+                log.base_lsn()
+            ));
+        }
+        if let Some((e, n)) = s.logic.durable.voted {
+            notes.push(format!("voted for n{n} in epoch {e}"));
+        }
+        if let Some(lead) = &s.logic.volatile.lead {
+            if !lead.sync_set.is_empty() {
+                let set: Vec<String> = lead.sync_set.iter().map(|f| format!("n{f}")).collect();
+                notes.push(format!("waits for {}", set.join(", ")));
+            }
+            for (lsn, (_, op)) in &lead.pending {
+                notes.push(format!(
+                    "write #{op} (lsn {lsn}) waits for acknowledgements"
+                ));
+            }
+            for (f, m) in &lead.matched {
+                notes.push(format!("n{f} has acknowledged through lsn {m}"));
+            }
+        }
+        Some(NodeDetail {
+            id,
+            role: s.logic.role(),
+            up: s.up,
+            epoch: s.logic.durable.epoch,
+            clock_us: w
+                .cfg
+                .clocks
+                .get(&id)
+                .copied()
+                .unwrap_or_default()
+                .read(w.now),
+            last_lsn: log.last_lsn(),
+            log: entries,
+            data,
+            notes,
+        })
+    }
+
     /// What the page draws at this moment.
     pub fn snapshot(&self) -> Snapshot {
         let w = &self.world;
@@ -377,6 +451,42 @@ impl Simulation {
             cut: w.net.cut.iter().copied().collect(),
         }
     }
+}
+
+/// The inspector shows at most this many of a node's newest log entries.
+pub const MAX_DETAIL_LOG: usize = 50;
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogLine {
+    pub lsn: u64,
+    pub epoch: u64,
+    pub key: String,
+    pub value: String,
+    pub write: OpId,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DataLine {
+    pub key: String,
+    pub value: String,
+    pub version: String,
+    pub write: OpId,
+}
+
+/// One node in detail, for the inspector.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeDetail {
+    pub id: NodeId,
+    pub role: Role,
+    pub up: bool,
+    pub epoch: u64,
+    pub clock_us: Time,
+    pub last_lsn: u64,
+    /// The newest entries of the log (at most [`MAX_DETAIL_LOG`]).
+    pub log: Vec<LogLine>,
+    pub data: Vec<DataLine>,
+    /// What it waits for, whom it voted for, ... in words.
+    pub notes: Vec<String>,
 }
 
 /// One node as the page draws it.
