@@ -6,8 +6,10 @@
 //! times and its result.
 
 use crate::scenario::ReadFrom;
+use crate::strategy::versioned::{Dot, Vv};
 use crate::types::{ClientId, NodeId, OpId, Time};
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// How many times a client follows "not leader" answers before it gives up.
 pub const MAX_ATTEMPTS: u8 = 6;
@@ -21,6 +23,9 @@ pub struct Client {
     pub leader_hint: NodeId,
     /// Operations written by the workload generator so far (for unique values).
     pub generated: u64,
+    /// Per key, the version vector of what this client last read or wrote: the context it
+    /// sends with its next write (multi-leader, leaderless).
+    pub contexts: BTreeMap<String, Vv>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -44,14 +49,24 @@ impl OpKind {
 pub enum OpResult {
     /// Still waiting.
     Pending,
-    /// The write was acknowledged: it is at `lsn` of the log of the leader of `epoch`.
-    Written { lsn: u64, epoch: u64 },
-    /// The read returned `value`, written by operation `write`.
+    /// The write was acknowledged: it is at `lsn` of the log of the leader of `epoch`
+    /// (single-leader), or it is the version `dot` (multi-leader, leaderless).
+    Written {
+        lsn: u64,
+        epoch: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dot: Option<Dot>,
+    },
+    /// The read returned `value`, written by operation `write` (and, with siblings, `others`).
     Read {
         value: Option<String>,
         write: Option<OpId>,
         lsn: u64,
         epoch: u64,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        others: Vec<(String, OpId)>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        vv: Option<Vv>,
     },
     /// Definitely did not take effect.
     Failed { reason: String },

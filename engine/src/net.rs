@@ -10,6 +10,8 @@ pub struct Network {
     pub cfg: NetConfig,
     /// Directed links that are cut: (from, to).
     pub cut: BTreeSet<(NodeId, NodeId)>,
+    /// Multi-leader regions: (region of each node, latency inside a region).
+    pub regions: Option<(Vec<u16>, Time)>,
 }
 
 impl Network {
@@ -17,14 +19,21 @@ impl Network {
         Network {
             cfg,
             cut: BTreeSet::new(),
+            regions: None,
         }
     }
 
     /// A latency sample for one message on the directed link `a -> b`.
     pub fn latency(&self, a: NodeId, b: NodeId, rng: &mut Rng) -> Time {
         let o = self.cfg.links.get(&(a, b));
-        let base = o.and_then(|o| o.latency).unwrap_or(self.cfg.latency);
-        let jitter = o.and_then(|o| o.jitter).unwrap_or(self.cfg.jitter);
+        let (mut base, mut jitter) = (self.cfg.latency, self.cfg.jitter);
+        if let Some((regions, local)) = &self.regions {
+            if regions.get(a as usize) == regions.get(b as usize) {
+                (base, jitter) = (*local, self.cfg.jitter.min(*local / 2));
+            }
+        }
+        let base = o.and_then(|o| o.latency).unwrap_or(base);
+        let jitter = o.and_then(|o| o.jitter).unwrap_or(jitter);
         (base + rng.upto(jitter)).max(1)
     }
 

@@ -6,6 +6,7 @@
 
 use crate::rng::Rng;
 use crate::store::{Cell, Entry};
+use crate::strategy::versioned::{Dot, Version, Vv};
 use crate::types::{MsgKind, NodeId, OpId, Role, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,10 +29,12 @@ pub enum Input {
 pub enum TimerKind {
     Heartbeat,
     Election,
+    /// A periodic check (leaderless coordinators: deadlines, fallbacks, hand-off, anti-entropy).
+    Tick,
 }
 
 impl TimerKind {
-    pub const COUNT: usize = 2;
+    pub const COUNT: usize = 3;
     pub fn index(self) -> usize {
         self as usize
     }
@@ -67,9 +70,27 @@ pub enum Effect {
         from_lsn: u64,
         writes: Vec<OpId>,
     },
-    /// Report that the node, as leader, accepted a client write into its log.
+    /// Report that the node, as leader or coordinator, accepted a client write.
     Accepted {
         write: OpId,
+        /// The write's dot (multi-leader, leaderless).
+        dot: Option<Dot>,
+    },
+    /// Report that conflict resolution threw away write `write` in favour of `by`.
+    Discarded {
+        write: OpId,
+        by: OpId,
+        why: &'static str,
+    },
+    /// Report concurrent writes to one key.
+    Conflict {
+        key: String,
+        writes: Vec<OpId>,
+    },
+    /// Report a write applied before a write to the same key that it depends on.
+    Overtook {
+        write: OpId,
+        missing: Dot,
     },
 }
 
@@ -99,6 +120,9 @@ pub enum Msg {
         op: OpId,
         key: String,
         value: String,
+        /// The versions the client read before (leaderless and multi-leader): the write
+        /// replaces exactly those.
+        context: Option<Vv>,
     },
     ClientRead {
         client: crate::types::ClientId,
@@ -145,6 +169,53 @@ pub enum Msg {
         epoch: u64,
         granted: bool,
     },
+    /// Multi-leader: writes streamed to a peer leader or a local follower. `upto` is the
+    /// sender's log position after these entries (entries the receiver does not need are skipped).
+    Stream {
+        entries: Vec<Replicated>,
+        upto: u64,
+    },
+    StreamAck {
+        upto: u64,
+    },
+    /// Multi-leader with synchronous cross-leader replication: "I have write `write`".
+    CrossAck {
+        write: OpId,
+    },
+    /// Leaderless: store this version.
+    Put {
+        req: u64,
+        key: String,
+        version: Version,
+        purpose: PutPurpose,
+    },
+    PutAck {
+        req: u64,
+        key: String,
+        write: OpId,
+    },
+    Get {
+        req: u64,
+        key: String,
+    },
+    GetResp {
+        req: u64,
+        key: String,
+        versions: Vec<Version>,
+    },
+    /// Anti-entropy, step 1: hashes of the key ranges both nodes replicate.
+    AeTree {
+        buckets: Vec<u64>,
+    },
+    /// Step 2: the ranges that differ, with the sender's versions in them.
+    AeDiff {
+        buckets: Vec<u16>,
+        entries: Vec<(String, Vec<Version>)>,
+    },
+    /// Step 3: the initiator's versions in the differing ranges.
+    AeEntries {
+        entries: Vec<(String, Vec<Version>)>,
+    },
     /// A full copy of the leader's data through `lsn`.
     Snapshot {
         epoch: u64,
@@ -155,28 +226,51 @@ pub enum Msg {
     },
 }
 
+/// A write travelling between multi-leader nodes, with the nodes it passed through.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Replicated {
+    pub key: String,
+    pub version: Version,
+    pub path: Vec<NodeId>,
+}
+
+/// Why a leaderless node is asked to store a version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PutPurpose {
+    /// A coordinator's write to a home replica.
+    Write,
+    /// A sloppy-quorum write to a stand-in, to be handed to `home` later.
+    Hint { home: NodeId },
+    /// A coordinator repairing a stale replica it saw during a read.
+    Repair,
+    /// A stand-in handing a hinted write to its home.
+    Handoff,
+}
+
 /// A node's answer to a client.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Reply {
     Written {
         lsn: u64,
         epoch: u64,
+        /// The new version's vector and dot (multi-leader, leaderless).
+        vv: Option<Vv>,
+        dot: Option<Dot>,
     },
     Value {
         value: Option<String>,
         write: Option<OpId>,
         lsn: u64,
         epoch: u64,
+        /// Further concurrent values (siblings).
+        others: Vec<(String, OpId)>,
+        /// The versions' vector: the context for a following write (multi-leader, leaderless).
+        vv: Option<Vv>,
     },
     /// "I am not the leader; try `hint`."
-    NotLeader {
-        hint: Option<NodeId>,
-    },
+    NotLeader { hint: Option<NodeId> },
     /// The operation failed; `maybe` says whether it may still take effect.
-    Failed {
-        reason: String,
-        maybe: bool,
-    },
+    Failed { reason: String, maybe: bool },
 }
 
 impl Msg {
@@ -193,6 +287,18 @@ impl Msg {
             | Msg::PreVote { .. }
             | Msg::PreVoteResp { .. } => MsgKind::Vote,
             Msg::Snapshot { .. } => MsgKind::Snapshot,
+            Msg::Stream { .. } => MsgKind::Replicate,
+            Msg::StreamAck { .. }
+            | Msg::CrossAck { .. }
+            | Msg::PutAck { .. }
+            | Msg::GetResp { .. } => MsgKind::Ack,
+            Msg::Put { purpose, .. } => match purpose {
+                PutPurpose::Write => MsgKind::Replicate,
+                PutPurpose::Hint { .. } | PutPurpose::Handoff => MsgKind::Hint,
+                PutPurpose::Repair => MsgKind::Repair,
+            },
+            Msg::Get { .. } => MsgKind::Read,
+            Msg::AeTree { .. } | Msg::AeDiff { .. } | Msg::AeEntries { .. } => MsgKind::AntiEntropy,
         }
     }
 
@@ -202,7 +308,19 @@ impl Msg {
             Msg::ClientWrite { op, key, value, .. } => format!("write #{op} {key}={value}"),
             Msg::ClientRead { op, key, .. } => format!("read #{op} {key}"),
             Msg::ClientReply { op, reply } => match reply {
-                Reply::Written { lsn, epoch } => format!("#{op} ok (lsn {lsn}, epoch {epoch})"),
+                Reply::Written { vv: Some(vv), .. } => format!("#{op} ok {vv}"),
+                Reply::Written { lsn, epoch, .. } => format!("#{op} ok (lsn {lsn}, epoch {epoch})"),
+                Reply::Value {
+                    value, others, vv: Some(_), ..
+                } => {
+                    let mut all: Vec<&str> = value.iter().map(|v| v.as_str()).collect();
+                    all.extend(others.iter().map(|(v, _)| v.as_str()));
+                    if all.is_empty() {
+                        format!("#{op} = (none)")
+                    } else {
+                        format!("#{op} = {}", all.join(" | "))
+                    }
+                }
                 Reply::Value { value, lsn, .. } => match value {
                     Some(v) => format!("#{op} = {v} (lsn {lsn})"),
                     None => format!("#{op} = (none)"),
@@ -263,6 +381,45 @@ impl Msg {
             Msg::Snapshot { lsn, data, .. } => {
                 format!("snapshot through lsn {lsn} ({} keys)", data.len())
             }
+            Msg::Stream { entries, upto } => {
+                let kv: Vec<String> = entries
+                    .iter()
+                    .take(3)
+                    .map(|e| format!("{}={} #{}", e.key, e.version.value, e.version.write))
+                    .collect();
+                let more = if entries.len() > 3 { ", ..." } else { "" };
+                if entries.is_empty() {
+                    format!("stream keep-alive, up to {upto}")
+                } else {
+                    format!("replicate {}{more} (up to {upto})", kv.join(", "))
+                }
+            }
+            Msg::StreamAck { upto } => format!("ack up to {upto}"),
+            Msg::CrossAck { write } => format!("have write #{write}"),
+            Msg::Put { key, version, purpose, .. } => {
+                let what = match purpose {
+                    PutPurpose::Write => "store".to_string(),
+                    PutPurpose::Hint { home } => format!("hinted for n{home}: store"),
+                    PutPurpose::Repair => "read repair: store".to_string(),
+                    PutPurpose::Handoff => "hand-off: store".to_string(),
+                };
+                format!("{what} {key}={} #{} {}", version.value, version.write, version.vv)
+            }
+            Msg::PutAck { key, write, .. } => format!("stored {key} #{write}"),
+            Msg::Get { key, .. } => format!("get {key}"),
+            Msg::GetResp { key, versions, .. } => {
+                let vs: Vec<String> = versions.iter().map(|v| format!("{} #{}", v.value, v.write)).collect();
+                if vs.is_empty() {
+                    format!("{key} = (none)")
+                } else {
+                    format!("{key} = {}", vs.join(" | "))
+                }
+            }
+            Msg::AeTree { buckets } => format!("anti-entropy: hashes of {} ranges", buckets.len()),
+            Msg::AeDiff { buckets, entries } => {
+                format!("anti-entropy: {} ranges differ, {} keys", buckets.len(), entries.len())
+            }
+            Msg::AeEntries { entries } => format!("anti-entropy: {} keys", entries.len()),
         }
     }
 }

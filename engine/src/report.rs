@@ -57,10 +57,13 @@ pub fn summary(sim: &Simulation) -> String {
                     Fate::Indeterminate => "indeterminate (absent)",
                     Fate::Failed => "failed",
                 };
-                let took = match (&op.result, op.latency()) {
+                let mut took = match (&op.result, op.latency()) {
                     (OpResult::Written { .. }, Some(l)) => format!(", acked in {}", fmt_ms(l)),
                     _ => String::new(),
                 };
+                if f.fate == Fate::Lost {
+                    took = format!("{took} ({})", f.why);
+                }
                 let _ = writeln!(
                     s,
                     "write #{} c{} {key}={value}: {fate} on [{}]{took}",
@@ -69,14 +72,16 @@ pub fn summary(sim: &Simulation) -> String {
                     holders.join(" ")
                 );
             }
-            (OpKind::Read { key }, OpResult::Read { value, .. }) => {
+            (OpKind::Read { key }, OpResult::Read { value, others, .. }) => {
+                let mut all: Vec<&str> = vec![value.as_deref().unwrap_or("(none)")];
+                all.extend(others.iter().map(|(v, _)| v.as_str()));
                 let _ = writeln!(
                     s,
                     "read #{} c{} {key} at n{}: {}",
                     op.id,
                     op.client,
                     op.node,
-                    value.as_deref().unwrap_or("(none)")
+                    all.join(" | ")
                 );
             }
             (OpKind::Read { key }, r) => {
@@ -100,6 +105,20 @@ pub fn summary(sim: &Simulation) -> String {
             },
             AnomalyKind::LostWrite { op, leader, epoch } => {
                 format!("lost write #{op} (n{leader} leads epoch {epoch} without it)")
+            }
+            AnomalyKind::Discarded { op, by, why } => {
+                format!("write #{op} discarded for #{by}: {why}")
+            }
+            AnomalyKind::Conflict { key, writes } => {
+                let ws: Vec<String> = writes.iter().map(|w| format!("#{w}")).collect();
+                format!("conflict on {key}: {}", ws.join(" vs "))
+            }
+            AnomalyKind::OutOfOrder {
+                node,
+                write,
+                missing,
+            } => {
+                format!("n{node} applied #{write} before #{missing}, which it depends on")
             }
             AnomalyKind::SplitBrain { nodes, epochs } => {
                 format!(

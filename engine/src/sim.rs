@@ -13,8 +13,9 @@ use crate::client::{Client, History, OpKind, OpResult, Operation, MAX_ATTEMPTS};
 use crate::net::Network;
 use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
 use crate::rng::Rng;
-use crate::scenario::{Action, Config, ReadFrom, Scenario, Scheduled, Strategy, SyncMode};
-use crate::strategy::single_leader::SingleLeaderNode;
+use crate::scenario::{Action, Config, ReadFrom, Scenario, Scheduled, Strategy};
+use crate::strategy::versioned::{Dot, VStore};
+use crate::strategy::NodeLogic;
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
 use serde::Serialize;
@@ -89,7 +90,7 @@ pub struct NodeSlot {
     timer_gen: [u64; TimerKind::COUNT],
     /// The role and epoch last written to the trace.
     reported: Option<(Role, u64)>,
-    pub logic: SingleLeaderNode,
+    pub logic: NodeLogic,
 }
 
 /// Counters over a run.
@@ -127,6 +128,12 @@ struct World {
     anomalies: Vec<Anomaly>,
     checker: check::Live,
     stats: Stats,
+    /// Writes accepted by a leader or coordinator so far.
+    accepted: u64,
+    /// Which write each dot names.
+    dots: BTreeMap<Dot, OpId>,
+    /// Writes thrown away by conflict resolution: write -> (winner, why).
+    discarded: BTreeMap<OpId, (OpId, &'static str)>,
 }
 
 /// A deterministic run of one scenario, which can be stepped, run forward and sought backwards.
@@ -282,12 +289,12 @@ impl Simulation {
 
     /// The per-write fate of every write so far.
     pub fn fates(&self) -> Vec<check::WriteFate> {
-        check::fates(
-            &self.world.history,
-            &self.world.nodes,
-            &self.world.leaders,
-            &self.world.anomalies,
-        )
+        let w = &self.world;
+        let authority = match w.cfg.strategy {
+            Strategy::SingleLeader(_) => w.leaders.last_key_value().map(|(e, n)| (*e, *n)),
+            _ => None,
+        };
+        check::fates(&w.history, &w.nodes, authority, &w.anomalies, &w.discarded)
     }
 
     /// Summary metrics of the run so far.
@@ -309,66 +316,111 @@ impl Simulation {
     pub fn node_detail(&self, id: NodeId) -> Option<NodeDetail> {
         let w = &self.world;
         let s = w.nodes.get(id as usize)?;
-        let log = &s.logic.durable.log;
-        let from = log.last_lsn().saturating_sub(MAX_DETAIL_LOG as u64) + 1;
-        let entries = (from.max(log.base_lsn() + 1)..=log.last_lsn())
-            .filter_map(|lsn| log.entry(lsn))
-            .map(|e| LogLine {
-                lsn: e.lsn,
-                epoch: e.epoch,
-                key: e.key.clone(),
-                value: e.value.clone(),
-                write: e.write,
-            })
-            .collect();
-        let data = log
-            .data()
-            .iter()
-            .map(|(k, c)| DataLine {
-                key: k.clone(),
-                value: c.value.clone(),
-                version: format!("lsn {} (epoch {})", c.lsn, c.epoch),
-                write: c.write,
-            })
-            .collect();
         let mut notes = Vec::new();
-        if log.base_lsn() > 0 {
-            notes.push(format!(
-                "log starts from a snapshot through lsn {}",
-                log.base_lsn()
-            ));
-        }
-        if let Some((e, n)) = s.logic.durable.voted {
-            notes.push(format!("voted for n{n} in epoch {e}"));
-        }
-        if let Some(lead) = &s.logic.volatile.lead {
-            if !lead.sync_set.is_empty() {
-                let set: Vec<String> = lead.sync_set.iter().map(|f| format!("n{f}")).collect();
-                notes.push(format!("waits for {}", set.join(", ")));
+        let (log, data) = match &s.logic {
+            NodeLogic::Single(n) => {
+                let log = &n.durable.log;
+                let from = log.last_lsn().saturating_sub(MAX_DETAIL_LOG as u64) + 1;
+                let entries = (from.max(log.base_lsn() + 1)..=log.last_lsn())
+                    .filter_map(|lsn| log.entry(lsn))
+                    .map(|e| LogLine {
+                        lsn: e.lsn,
+                        epoch: e.epoch,
+                        key: e.key.clone(),
+                        value: e.value.clone(),
+                        write: e.write,
+                    })
+                    .collect();
+                let data = log
+                    .data()
+                    .iter()
+                    .map(|(k, c)| DataLine {
+                        key: k.clone(),
+                        value: c.value.clone(),
+                        version: format!("lsn {} (epoch {})", c.lsn, c.epoch),
+                        write: c.write,
+                    })
+                    .collect();
+                if log.base_lsn() > 0 {
+                    notes.push(format!(
+                        "log starts from a snapshot through lsn {}",
+                        log.base_lsn()
+                    ));
+                }
+                if let Some((e, v)) = n.durable.voted {
+                    notes.push(format!("voted for n{v} in epoch {e}"));
+                }
+                if let Some(lead) = &n.volatile.lead {
+                    if !lead.sync_set.is_empty() {
+                        let set: Vec<String> =
+                            lead.sync_set.iter().map(|f| format!("n{f}")).collect();
+                        notes.push(format!("waits for {}", set.join(", ")));
+                    }
+                    for (lsn, (_, op)) in &lead.pending {
+                        notes.push(format!(
+                            "write #{op} (lsn {lsn}) waits for acknowledgements"
+                        ));
+                    }
+                    for (f, m) in &lead.matched {
+                        notes.push(format!("n{f} has acknowledged through lsn {m}"));
+                    }
+                }
+                (entries, data)
             }
-            for (lsn, (_, op)) in &lead.pending {
-                notes.push(format!(
-                    "write #{op} (lsn {lsn}) waits for acknowledgements"
-                ));
+            NodeLogic::Multi(n) => {
+                let len = n.durable.log.len();
+                let entries = n.durable.log[len.saturating_sub(MAX_DETAIL_LOG)..]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| LogLine {
+                        lsn: (len.saturating_sub(MAX_DETAIL_LOG) + i + 1) as u64,
+                        epoch: 0,
+                        key: e.key.clone(),
+                        value: e.version.value.clone(),
+                        write: e.version.write,
+                    })
+                    .collect();
+                for p in &n.volatile.pending {
+                    notes.push(format!("write #{} waits for acknowledgements", p.op));
+                }
+                for (peer, a) in &n.volatile.acked {
+                    notes.push(format!("n{peer} has acknowledged {a} of {len} log entries"));
+                }
+                (entries, versioned_lines(&n.durable.store))
             }
-            for (f, m) in &lead.matched {
-                notes.push(format!("n{f} has acknowledged through lsn {m}"));
+            NodeLogic::Leaderless(n) => {
+                for (home, hs) in &n.durable.hints {
+                    let ws: Vec<String> = hs
+                        .iter()
+                        .map(|(k, v)| format!("{k}={} #{}", v.value, v.write))
+                        .collect();
+                    notes.push(format!("holds for n{home}: {}", ws.join(", ")));
+                }
+                for (req, pw) in &n.volatile.writes {
+                    notes.push(format!(
+                        "coordinating write #{} (request {req}): {} acks",
+                        pw.op,
+                        pw.acks.len()
+                    ));
+                }
+                for pr in n.volatile.reads.values() {
+                    notes.push(format!(
+                        "coordinating read #{}: {} answers",
+                        pr.op,
+                        pr.responses.len()
+                    ));
+                }
+                (Vec::new(), versioned_lines(&n.durable.store))
             }
-        }
+        };
         Some(NodeDetail {
             id,
-            role: s.logic.role(),
+            role: s.logic.role(&w.cfg.strategy, id),
             up: s.up,
-            epoch: s.logic.durable.epoch,
-            clock_us: w
-                .cfg
-                .clocks
-                .get(&id)
-                .copied()
-                .unwrap_or_default()
-                .read(w.now),
-            last_lsn: log.last_lsn(),
-            log: entries,
+            epoch: s.logic.epoch(),
+            clock_us: w.clock(id),
+            last_lsn: s.logic.applied(),
+            log,
             data,
             notes,
         })
@@ -378,9 +430,9 @@ impl Simulation {
     pub fn snapshot(&self) -> Snapshot {
         let w = &self.world;
         let leader = w.current_leader();
-        let leader_log = leader.map(|l| &w.nodes[l as usize].logic.durable.log);
-        let sync_set: BTreeSet<NodeId> = leader
-            .and_then(|l| w.nodes[l as usize].logic.volatile.lead.as_ref())
+        let leader_node = leader.and_then(|l| w.nodes[l as usize].logic.single());
+        let sync_set: BTreeSet<NodeId> = leader_node
+            .and_then(|n| n.volatile.lead.as_ref())
             .map(|ls| ls.sync_set.clone())
             .unwrap_or_default();
         let nodes = w
@@ -388,34 +440,43 @@ impl Simulation {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let log = &s.logic.durable.log;
-                let (lag, lag_us) = match leader_log {
-                    Some(ll) if Some(i as NodeId) != leader => {
+                let id = i as NodeId;
+                let (lag, lag_us) = match (&s.logic, leader_node) {
+                    (NodeLogic::Single(n), Some(l)) if Some(id) != leader => {
+                        let (ll, log) = (&l.durable.log, &n.durable.log);
                         let behind = ll.last_lsn().saturating_sub(log.last_lsn());
                         let since = ll
                             .entry(log.last_lsn() + 1)
                             .map_or(0, |e| w.now.saturating_sub(e.at));
                         (behind, if behind > 0 { since } else { 0 })
                     }
+                    (NodeLogic::Multi(n), _) => {
+                        (w.accepted.saturating_sub(n.durable.log.len() as u64), 0)
+                    }
                     _ => (0, 0),
                 };
+                let (leader_of, region, hints) = match (&s.logic, &w.cfg.strategy) {
+                    (NodeLogic::Single(n), _) => (n.volatile.leader, None, 0),
+                    (NodeLogic::Multi(_), Strategy::MultiLeader(c)) => {
+                        let r = c.region_of(id);
+                        (Some(c.leader_of(r)), Some(r), 0)
+                    }
+                    (NodeLogic::Leaderless(n), _) => (None, None, n.hint_count() as u32),
+                    _ => (None, None, 0),
+                };
                 NodeSnapshot {
-                    id: i as NodeId,
-                    role: s.logic.role(),
+                    id,
+                    role: s.logic.role(&w.cfg.strategy, id),
                     up: s.up,
-                    epoch: s.logic.durable.epoch,
-                    last_lsn: log.last_lsn(),
-                    leader: s.logic.volatile.leader,
-                    sync: sync_set.contains(&(i as NodeId)),
+                    epoch: s.logic.epoch(),
+                    last_lsn: s.logic.applied(),
+                    leader: leader_of,
+                    sync: sync_set.contains(&id),
                     lag,
                     lag_us,
-                    clock_us: w
-                        .cfg
-                        .clocks
-                        .get(&(i as NodeId))
-                        .copied()
-                        .unwrap_or_default()
-                        .read(w.now),
+                    clock_us: w.clock(id),
+                    region,
+                    hints,
                 }
             })
             .collect();
@@ -435,9 +496,7 @@ impl Simulation {
         Snapshot {
             time_us: w.now,
             strategy: w.cfg.strategy.name(),
-            mode: match &w.cfg.strategy {
-                Strategy::SingleLeader(sl) => sl.mode.describe(),
-            },
+            mode: w.cfg.strategy.describe_mode(),
             nodes,
             clients: w
                 .clients
@@ -451,6 +510,21 @@ impl Simulation {
             cut: w.net.cut.iter().copied().collect(),
         }
     }
+}
+
+fn versioned_lines(store: &VStore) -> Vec<DataLine> {
+    store
+        .data
+        .iter()
+        .flat_map(|(k, vs)| {
+            vs.iter().map(move |v| DataLine {
+                key: k.clone(),
+                value: v.value.clone(),
+                version: format!("{} t={}", v.vv, crate::types::fmt_ms(v.ts.0)),
+                write: v.write,
+            })
+        })
+        .collect()
 }
 
 /// The inspector shows at most this many of a node's newest log entries.
@@ -506,6 +580,10 @@ pub struct NodeSnapshot {
     pub lag_us: Time,
     /// The node's own (possibly skewed) wall clock.
     pub clock_us: Time,
+    /// Multi-leader: the node's region.
+    pub region: Option<u16>,
+    /// Leaderless: hinted writes held for other nodes.
+    pub hints: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -552,11 +630,22 @@ impl World {
             nodes: Vec::new(),
             members: Vec::new(),
             clients: (0..cfg.clients)
-                .map(|c| Client {
-                    id: c,
-                    home: c % n,
-                    leader_hint: 0,
-                    generated: 0,
+                .map(|c| {
+                    let home = match &cfg.strategy {
+                        Strategy::MultiLeader(ml) => ml.leader_of(c % ml.regions.max(1)),
+                        _ => c % n,
+                    };
+                    let leader_hint = match &cfg.strategy {
+                        Strategy::SingleLeader(_) => 0,
+                        _ => home,
+                    };
+                    Client {
+                        id: c,
+                        home,
+                        leader_hint,
+                        generated: 0,
+                        contexts: BTreeMap::new(),
+                    }
                 })
                 .collect(),
             cfg,
@@ -568,12 +657,40 @@ impl World {
             anomalies: Vec::new(),
             checker: check::Live::default(),
             stats: Stats::default(),
+            accepted: 0,
+            dots: BTreeMap::new(),
+            discarded: BTreeMap::new(),
         };
+        if let Strategy::MultiLeader(ml) = &w.cfg.strategy {
+            let regions = (0..n).map(|i| ml.region_of(i)).collect();
+            w.net.regions = Some((regions, ml.local_latency));
+        }
+        let bootstrap = matches!(w.cfg.strategy, Strategy::SingleLeader(_));
+        // Every node knows the whole membership from its first moment.
+        for _ in 0..n {
+            w.join();
+        }
         for i in 0..n {
-            w.add_node(i == 0, trace);
+            w.run_node(
+                i,
+                Input::Boot {
+                    lead: bootstrap && i == 0,
+                },
+                trace,
+            );
         }
         w.restart_workload();
         w
+    }
+
+    /// Node `n`'s wall clock now.
+    fn clock(&self, n: NodeId) -> Time {
+        self.cfg
+            .clocks
+            .get(&n)
+            .copied()
+            .unwrap_or_default()
+            .read(self.now)
     }
 
     fn push(&mut self, time: Time, event: Event) {
@@ -593,7 +710,7 @@ impl World {
     fn current_leader(&self) -> Option<NodeId> {
         let (_, &n) = self.leaders.last_key_value()?;
         let s = &self.nodes[n as usize];
-        (s.up && s.logic.role() == Role::Leader).then_some(n)
+        (s.up && s.logic.role(&self.cfg.strategy, n) == Role::Leader).then_some(n)
     }
 
     fn step(&mut self, schedule: &[Scheduled], trace: &mut Vec<TraceEvent>) -> bool {
@@ -712,20 +829,25 @@ impl World {
         }
     }
 
-    fn add_node(&mut self, lead: bool, trace: &mut Vec<TraceEvent>) -> NodeId {
+    /// A new member, not yet started.
+    fn join(&mut self) -> NodeId {
         let id = self.nodes.len() as NodeId;
         self.nodes.push(NodeSlot {
             up: true,
             incarnation: 0,
             timer_gen: [0; TimerKind::COUNT],
             reported: None,
-            logic: SingleLeaderNode::default(),
+            logic: NodeLogic::new(&self.cfg.strategy),
         });
         self.members.push(id);
-        if self.now > 0 {
-            self.emit(trace, TraceKind::NodeAdded { node: id });
-        }
-        self.run_node(id, Input::Boot { lead }, trace);
+        id
+    }
+
+    /// A node joining a running cluster.
+    fn add_node(&mut self, trace: &mut Vec<TraceEvent>) -> NodeId {
+        let id = self.join();
+        self.emit(trace, TraceKind::NodeAdded { node: id });
+        self.run_node(id, Input::Boot { lead: false }, trace);
         id
     }
 
@@ -756,11 +878,9 @@ impl World {
                 members,
                 rng,
             };
-            match &cfg.strategy {
-                Strategy::SingleLeader(sl) => nodes[node as usize]
-                    .logic
-                    .handle(&mut ctx, sl, input, &mut out),
-            }
+            nodes[node as usize]
+                .logic
+                .handle(&mut ctx, &cfg.strategy, input, &mut out);
         }
         for e in out {
             self.apply_effect(node, e, trace);
@@ -797,7 +917,7 @@ impl World {
                     slot.reported = Some((role, epoch));
                     self.emit(trace, TraceKind::Role { node, role, epoch });
                 }
-                if role == Role::Leader {
+                if role == Role::Leader && epoch > 0 {
                     self.leaders.insert(epoch, node);
                     self.on_new_leader(node, epoch, trace);
                 }
@@ -815,27 +935,40 @@ impl World {
                     )
                 }
             }
-            Effect::Accepted { write } => {
-                let _ = write;
-                let me = &self.nodes[node as usize].logic;
-                let my_epoch = me.durable.epoch;
-                let others: Vec<(NodeId, u64)> = self
-                    .nodes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, s)| *i != node as usize && s.up && s.logic.role() == Role::Leader)
-                    .map(|(i, s)| (i as NodeId, s.logic.durable.epoch))
-                    .collect();
-                for (other, epoch) in others {
-                    if self
-                        .checker
-                        .split_brain_seen
-                        .insert((my_epoch.min(epoch), my_epoch.max(epoch)))
-                    {
+            Effect::Accepted { write, dot } => {
+                self.accepted += 1;
+                if let Some(d) = dot {
+                    self.dots.insert(d, write);
+                }
+                self.detect_split_brain(node, trace);
+            }
+            Effect::Discarded { write, by, why } => {
+                if !self.discarded.contains_key(&write) {
+                    self.discarded.insert(write, (by, why));
+                    self.checker.lost.insert(write);
+                    self.anomaly(
+                        AnomalyKind::Discarded {
+                            op: write,
+                            by,
+                            why: why.to_string(),
+                        },
+                        trace,
+                    );
+                }
+            }
+            Effect::Conflict { key, writes } => {
+                if self.checker.conflicts_seen.insert(writes.clone()) {
+                    self.anomaly(AnomalyKind::Conflict { key, writes }, trace);
+                }
+            }
+            Effect::Overtook { write, missing } => {
+                if let Some(&before) = self.dots.get(&missing) {
+                    if self.checker.overtakes_seen.insert((node, write)) {
                         self.anomaly(
-                            AnomalyKind::SplitBrain {
-                                nodes: vec![node.min(other), node.max(other)],
-                                epochs: vec![my_epoch.min(epoch), my_epoch.max(epoch)],
+                            AnomalyKind::OutOfOrder {
+                                node,
+                                write,
+                                missing: before,
                             },
                             trace,
                         );
@@ -845,14 +978,49 @@ impl World {
         }
     }
 
+    /// Two nodes that both believe they lead, and one of them just accepted a write.
+    fn detect_split_brain(&mut self, node: NodeId, trace: &mut Vec<TraceEvent>) {
+        let Some(me) = self.nodes[node as usize].logic.single() else {
+            return;
+        };
+        let my_epoch = me.durable.epoch;
+        let others: Vec<(NodeId, u64)> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| *i != node as usize && s.up)
+            .filter_map(|(i, s)| s.logic.single().map(|n| (i as NodeId, n)))
+            .filter(|(_, n)| n.role() == Role::Leader)
+            .map(|(i, n)| (i, n.durable.epoch))
+            .collect();
+        for (other, epoch) in others {
+            if self
+                .checker
+                .split_brain_seen
+                .insert((my_epoch.min(epoch), my_epoch.max(epoch)))
+            {
+                self.anomaly(
+                    AnomalyKind::SplitBrain {
+                        nodes: vec![node.min(other), node.max(other)],
+                        epochs: vec![my_epoch.min(epoch), my_epoch.max(epoch)],
+                    },
+                    trace,
+                );
+            }
+        }
+    }
+
     /// A new leader does not hold some acknowledged writes: they are lost (as of now).
     fn on_new_leader(&mut self, node: NodeId, epoch: u64, trace: &mut Vec<TraceEvent>) {
-        let log = &self.nodes[node as usize].logic.durable.log;
+        let logic = &self.nodes[node as usize].logic;
+        if logic.single().is_none() {
+            return;
+        }
         let lost: Vec<OpId> = self
             .history
             .iter()
             .filter(|op| matches!(op.result, OpResult::Written { .. }))
-            .filter(|op| !log.holds(op.id) && !self.checker.lost.contains(&op.id))
+            .filter(|op| !logic.holds(op.id) && !self.checker.lost.contains(&op.id))
             .map(|op| op.id)
             .collect();
         for op in lost {
@@ -1030,6 +1198,7 @@ impl World {
                 op: id,
                 key: key.clone(),
                 value: value.clone(),
+                context: self.clients[client as usize].contexts.get(key).cloned(),
             },
             OpKind::Read { key } => Msg::ClientRead {
                 client,
@@ -1053,25 +1222,49 @@ impl World {
             return; // A late answer to an operation that already timed out.
         }
         match reply {
-            Reply::Written { lsn, epoch } => {
-                self.clients[client as usize].leader_hint = from;
-                self.complete(op, OpResult::Written { lsn, epoch }, trace)
+            Reply::Written {
+                lsn,
+                epoch,
+                vv,
+                dot,
+            } => {
+                let c = &mut self.clients[client as usize];
+                if let Strategy::SingleLeader(_) = self.cfg.strategy {
+                    c.leader_hint = from;
+                }
+                if let Some(vv) = &vv {
+                    c.contexts
+                        .insert(self.history[op as usize].kind.key().to_string(), vv.clone());
+                }
+                self.complete(op, OpResult::Written { lsn, epoch, dot }, trace)
             }
             Reply::Value {
                 value,
                 write,
                 lsn,
                 epoch,
-            } => self.complete(
-                op,
-                OpResult::Read {
-                    value,
-                    write,
-                    lsn,
-                    epoch,
-                },
-                trace,
-            ),
+                others,
+                vv,
+            } => {
+                if let Some(vv) = &vv {
+                    let key = self.history[op as usize].kind.key().to_string();
+                    self.clients[client as usize]
+                        .contexts
+                        .insert(key, vv.clone());
+                }
+                self.complete(
+                    op,
+                    OpResult::Read {
+                        value,
+                        write,
+                        lsn,
+                        epoch,
+                        others,
+                        vv,
+                    },
+                    trace,
+                )
+            }
             Reply::NotLeader { hint } => {
                 if self.history[op as usize].attempts >= MAX_ATTEMPTS {
                     let reason = "no leader found".to_string();
@@ -1102,10 +1295,13 @@ impl World {
         o.result = result;
         let client = o.client;
         self.emit(trace, TraceKind::Completed { op, client });
-        if let OpResult::Written { epoch, .. } = self.history[op as usize].result {
+        if let (OpResult::Written { epoch, .. }, Strategy::SingleLeader(_)) =
+            (&self.history[op as usize].result, &self.cfg.strategy)
+        {
+            let epoch = *epoch;
             // Acknowledged by a leader that has already been superseded, by one without it.
             if let Some((&newest, &leader)) = self.leaders.last_key_value() {
-                let holds = self.nodes[leader as usize].logic.durable.log.holds(op);
+                let holds = self.nodes[leader as usize].logic.holds(op);
                 if newest > epoch && !holds && self.checker.lost.insert(op) {
                     self.anomaly(
                         AnomalyKind::LostWrite {
@@ -1243,16 +1439,35 @@ impl World {
                 self.emit(trace, TraceKind::Config { text });
             }
             Action::SetMode(mode) => {
-                let Strategy::SingleLeader(sl) = &mut self.cfg.strategy;
-                sl.mode = mode;
-                let text = format!("mode = {}", mode.describe());
-                self.emit(trace, TraceKind::Config { text });
-                if let SyncMode::Async = mode {
-                    // Writes that were waiting can be answered now; the next heartbeat does it.
+                let applies = match &mut self.cfg.strategy {
+                    Strategy::SingleLeader(sl) => {
+                        sl.mode = mode;
+                        true
+                    }
+                    Strategy::MultiLeader(ml) => {
+                        ml.local_mode = mode;
+                        true
+                    }
+                    Strategy::Leaderless(_) => false,
+                };
+                if applies {
+                    let text = format!("mode = {}", mode.describe());
+                    self.emit(trace, TraceKind::Config { text });
                 }
             }
-            Action::AddNode if n < crate::scenario::MAX_NODES => {
-                self.add_node(false, trace);
+            Action::SetQuorum { w, r } => {
+                if let Strategy::Leaderless(l) = &mut self.cfg.strategy {
+                    l.w = w.clamp(1, l.n);
+                    l.r = r.clamp(1, l.n);
+                    let text = format!("W = {}, R = {} (N = {})", l.w, l.r, l.n);
+                    self.emit(trace, TraceKind::Config { text });
+                }
+            }
+            Action::AddNode
+                if n < crate::scenario::MAX_NODES
+                    && matches!(self.cfg.strategy, Strategy::SingleLeader(_)) =>
+            {
+                self.add_node(trace);
             }
             Action::SetWorkload(wl) => {
                 self.cfg.workload = wl;

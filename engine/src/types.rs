@@ -40,6 +40,8 @@ pub enum Role {
     Leader,
     Follower,
     Candidate,
+    /// A leaderless node: every node is an equal replica (and coordinates its clients' requests).
+    Replica,
 }
 
 impl Role {
@@ -48,6 +50,7 @@ impl Role {
             Role::Leader => "leader",
             Role::Follower => "follower",
             Role::Candidate => "candidate",
+            Role::Replica => "replica",
         }
     }
 }
@@ -72,6 +75,12 @@ pub enum MsgKind {
     Vote,
     /// A full copy of the data for a new or far-behind follower.
     Snapshot,
+    /// A sloppy-quorum write held for another node, or its hand-off.
+    Hint,
+    /// A read repair.
+    Repair,
+    /// Anti-entropy: comparing and exchanging key ranges.
+    AntiEntropy,
 }
 
 impl MsgKind {
@@ -85,6 +94,9 @@ impl MsgKind {
             MsgKind::Heartbeat => "heartbeat",
             MsgKind::Vote => "vote",
             MsgKind::Snapshot => "snapshot",
+            MsgKind::Hint => "hint",
+            MsgKind::Repair => "repair",
+            MsgKind::AntiEntropy => "anti-entropy",
         }
     }
 }

@@ -7,9 +7,18 @@
 //!   hold it. From then on the replicated history goes on without it.
 //! - **split brain**: two nodes, each believing it leads (in different epochs), accepted writes
 //!   at overlapping times.
+//! - **discarded write**: conflict resolution (last-write-wins, highest replica) threw a write
+//!   away; it counts as lost.
+//! - **conflict**: writes to one key that did not see each other (concurrent version vectors).
+//! - **out of order**: a replica applied a write before an earlier write to the same key that it
+//!   depends on (it overtook it on the way).
+//!
+//! Multi-leader and leaderless reads are judged by version vectors: a read is stale when its
+//! versions do not include (or supersede) a write acknowledged before it began.
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
+use crate::strategy::versioned::Dot;
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +51,16 @@ pub enum AnomalyKind {
         nodes: Vec<NodeId>,
         epochs: Vec<u64>,
     },
+    /// Conflict resolution threw write `op` away in favour of `by`.
+    Discarded { op: OpId, by: OpId, why: String },
+    /// Writes to `key` that did not see each other.
+    Conflict { key: String, writes: Vec<OpId> },
+    /// Node `node` applied `write` before `missing`, an earlier write to the key it depends on.
+    OutOfOrder {
+        node: NodeId,
+        write: OpId,
+        missing: OpId,
+    },
 }
 
 impl AnomalyKind {
@@ -50,6 +69,9 @@ impl AnomalyKind {
             AnomalyKind::StaleRead { .. } => "stale-read",
             AnomalyKind::LostWrite { .. } => "lost-write",
             AnomalyKind::SplitBrain { .. } => "split-brain",
+            AnomalyKind::Discarded { .. } => "discarded-write",
+            AnomalyKind::Conflict { .. } => "conflict",
+            AnomalyKind::OutOfOrder { .. } => "out-of-order",
         }
     }
 }
@@ -59,6 +81,7 @@ impl AnomalyKind {
 struct Acked {
     complete: Time,
     version: (u64, u64),
+    dot: Option<Dot>,
     op: OpId,
     /// The newest version acknowledged for this key up to and including this one.
     newest: ((u64, u64), OpId),
@@ -68,6 +91,9 @@ struct Acked {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Live {
     pub split_brain_seen: BTreeSet<(u64, u64)>,
+    pub conflicts_seen: BTreeSet<Vec<OpId>>,
+    pub overtakes_seen: BTreeSet<(NodeId, OpId)>,
+    /// Writes known lost or discarded: a read that misses them is not stale.
     pub lost: BTreeSet<OpId>,
     acked: BTreeMap<String, Vec<Acked>>,
 }
@@ -77,7 +103,7 @@ impl Live {
     pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
         let complete = op.complete.unwrap_or(op.invoke);
         match (&op.kind, &op.result) {
-            (OpKind::Write { key, .. }, OpResult::Written { lsn, epoch }) => {
+            (OpKind::Write { key, .. }, OpResult::Written { lsn, epoch, dot }) => {
                 let list = self.acked.entry(key.clone()).or_default();
                 let version = (*epoch, *lsn);
                 let newest = match list.last() {
@@ -87,10 +113,45 @@ impl Live {
                 list.push(Acked {
                     complete,
                     version,
+                    dot: *dot,
                     op: op.id,
                     newest,
                 });
                 Vec::new()
+            }
+            (
+                OpKind::Read { key },
+                OpResult::Read {
+                    write,
+                    others,
+                    vv: Some(vv),
+                    ..
+                },
+            ) => {
+                let Some(list) = self.acked.get(key) else {
+                    return Vec::new();
+                };
+                let n = list.partition_point(|a| a.complete < op.invoke);
+                let returned: BTreeSet<OpId> = write
+                    .iter()
+                    .copied()
+                    .chain(others.iter().map(|(_, w)| *w))
+                    .collect();
+                // The newest write acknowledged before the read began that the read does not
+                // reflect (neither returned it nor returned something that saw it).
+                let missed = list[..n]
+                    .iter()
+                    .rev()
+                    .filter(|a| !self.lost.contains(&a.op) && !returned.contains(&a.op))
+                    .find(|a| a.dot.is_some_and(|d| !vv.contains(d)));
+                match missed {
+                    Some(a) => vec![AnomalyKind::StaleRead {
+                        op: op.id,
+                        returned: *write,
+                        missed: a.op,
+                    }],
+                    None => Vec::new(),
+                }
             }
             (
                 OpKind::Read { key },
@@ -156,14 +217,16 @@ pub struct WriteFate {
     pub why: String,
 }
 
-/// The fate of every write in `history`, judged against the log of the newest leader.
+/// The fate of every write in `history`. With a single leader, writes are judged against the
+/// log of the newest leader (`authority`); otherwise a write is lost when conflict resolution
+/// discarded it or when no node holds it.
 pub fn fates(
     history: &History,
     nodes: &[NodeSlot],
-    leaders: &BTreeMap<u64, NodeId>,
+    authority: Option<(u64, NodeId)>,
     anomalies: &[Anomaly],
+    discarded: &BTreeMap<OpId, (OpId, &'static str)>,
 ) -> Vec<WriteFate> {
-    let authority = leaders.last_key_value().map(|(e, n)| (*e, *n));
     let lost_by: BTreeMap<OpId, (NodeId, u64)> = anomalies
         .iter()
         .filter_map(|a| match a.kind {
@@ -180,27 +243,30 @@ pub fn fates(
             let holders: Vec<NodeId> = nodes
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.logic.durable.log.holds(op.id))
+                .filter(|(_, s)| s.logic.holds(op.id))
                 .map(|(i, _)| i as NodeId)
                 .collect();
-            let in_authority = authority.is_some_and(|(_, n)| holders.contains(&n));
+            let present = match authority {
+                Some((_, n)) => holders.contains(&n),
+                None => !holders.is_empty() && !discarded.contains_key(&op.id),
+            };
             let (fate, why) = match &op.result {
                 OpResult::Pending => (Fate::Pending, "waiting for acknowledgement".to_string()),
-                OpResult::Written { .. } if in_authority || authority.is_none() => (
+                OpResult::Written { .. } if discarded.contains_key(&op.id) => {
+                    let (by, why) = discarded[&op.id];
+                    (Fate::Lost, format!("discarded in favour of #{by}: {why}"))
+                }
+                OpResult::Written { .. } if present => (
                     Fate::Durable,
                     format!("held by {} of {} nodes", holders.len(), nodes.len()),
                 ),
-                OpResult::Written { .. } => {
-                    let (leader, epoch) = lost_by
-                        .get(&op.id)
-                        .copied()
-                        .or(authority.map(|(e, n)| (n, e)))
-                        .unwrap_or((0, 0));
-                    (
+                OpResult::Written { .. } => match (authority, lost_by.get(&op.id)) {
+                    (_, Some(&(leader, epoch))) | (Some((epoch, leader)), None) => (
                         Fate::Lost,
                         format!("n{leader} became leader in epoch {epoch} without it"),
-                    )
-                }
+                    ),
+                    (None, None) => (Fate::Lost, "no node holds it".to_string()),
+                },
                 OpResult::Indeterminate { reason } => (Fate::Indeterminate, reason.clone()),
                 OpResult::Failed { reason } => (Fate::Failed, reason.clone()),
                 OpResult::Read { .. } => unreachable!("a write has no read result"),
@@ -212,7 +278,7 @@ pub fn fates(
                 acked: matches!(op.result, OpResult::Written { .. }),
                 holders,
                 fate,
-                present: in_authority,
+                present,
                 why,
             })
         })
@@ -260,6 +326,9 @@ pub struct Metrics {
     pub reads_ok: usize,
     pub stale_reads: usize,
     pub split_brains: usize,
+    pub conflicts: usize,
+    pub discarded_writes: usize,
+    pub out_of_order: usize,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
     pub write_latency_us: Percentiles,
@@ -308,6 +377,9 @@ pub fn metrics(
         reads_ok,
         stale_reads: kinds("stale-read"),
         split_brains: kinds("split-brain"),
+        conflicts: kinds("conflict"),
+        discarded_writes: kinds("discarded-write"),
+        out_of_order: kinds("out-of-order"),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {

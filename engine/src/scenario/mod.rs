@@ -46,15 +46,147 @@ pub struct Config {
     pub workload: Option<Workload>,
 }
 
+pub use crate::strategy::versioned::Resolution;
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum Strategy {
     SingleLeader(SingleLeader),
+    MultiLeader(MultiLeader),
+    Leaderless(Leaderless),
 }
 
 impl Strategy {
     pub fn name(&self) -> &'static str {
         match self {
             Strategy::SingleLeader(_) => "single-leader",
+            Strategy::MultiLeader(_) => "multi-leader",
+            Strategy::Leaderless(_) => "leaderless",
+        }
+    }
+
+    /// In words: how synchronous writes are under this strategy.
+    pub fn describe_mode(&self) -> String {
+        match self {
+            Strategy::SingleLeader(sl) => sl.mode.describe(),
+            Strategy::MultiLeader(ml) => format!(
+                "local followers {}, cross-leader {}",
+                ml.local_mode.describe(),
+                if ml.cross_sync {
+                    "synchronous"
+                } else {
+                    "asynchronous"
+                }
+            ),
+            Strategy::Leaderless(l) => format!("N={} W={} R={}", l.n, l.w, l.r),
+        }
+    }
+}
+
+/// How leaders pass writes to each other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Topology {
+    /// Every leader sends its writes to every other leader.
+    AllToAll,
+    /// Each leader sends to the next one in a ring, which forwards what it received.
+    Circular,
+    /// Leaders send to the first leader (the hub), which forwards to the others.
+    Star,
+}
+
+impl Topology {
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::AllToAll => "all-to-all",
+            Topology::Circular => "circular",
+            Topology::Star => "star",
+        }
+    }
+}
+
+/// Several leaders (one per region), each optionally with followers in its region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MultiLeader {
+    pub regions: u16,
+    /// Followers in each region, besides its leader.
+    pub followers: u16,
+    pub topology: Topology,
+    pub resolution: Resolution,
+    /// How a leader's own followers are replicated to.
+    pub local_mode: SyncMode,
+    /// Acknowledge a write only once every other leader has it.
+    pub cross_sync: bool,
+    /// One-way latency inside a region (between regions it is the network latency).
+    pub local_latency: Time,
+    /// How often a leader re-sends what its peers have not acknowledged.
+    pub resend: Time,
+}
+
+impl Default for MultiLeader {
+    fn default() -> Self {
+        MultiLeader {
+            regions: 3,
+            followers: 0,
+            topology: Topology::AllToAll,
+            resolution: Resolution::LastWriteWins,
+            local_mode: SyncMode::Async,
+            cross_sync: false,
+            local_latency: 5 * MS,
+            resend: 100 * MS,
+        }
+    }
+}
+
+impl MultiLeader {
+    pub fn nodes(&self) -> u16 {
+        self.regions * (1 + self.followers)
+    }
+    pub fn region_of(&self, n: NodeId) -> u16 {
+        n / (1 + self.followers)
+    }
+    pub fn leader_of(&self, region: u16) -> NodeId {
+        region * (1 + self.followers)
+    }
+    pub fn is_leader(&self, n: NodeId) -> bool {
+        n % (1 + self.followers) == 0
+    }
+}
+
+/// Dynamo-style replication: any node coordinates; quorums of N, W, R.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leaderless {
+    pub n: u16,
+    pub w: u16,
+    pub r: u16,
+    /// Tokens per node on the consistent-hashing ring.
+    pub vnodes: u16,
+    /// When home replicas do not answer, write to other nodes with a hint (and hand it off later).
+    pub sloppy: bool,
+    pub read_repair: bool,
+    /// Anti-entropy interval (0: off).
+    pub anti_entropy: Time,
+    pub resolution: Resolution,
+    /// Ask all N replicas on a read (and wait for R), rather than only R.
+    pub read_all: bool,
+    /// How long a coordinator waits for home replicas before trying fallbacks (sloppy quorum).
+    pub sloppy_after: Time,
+    /// How often a node tries to hand hinted writes back to their home.
+    pub handoff_every: Time,
+}
+
+impl Default for Leaderless {
+    fn default() -> Self {
+        Leaderless {
+            n: 3,
+            w: 2,
+            r: 2,
+            vnodes: 8,
+            sloppy: false,
+            read_repair: true,
+            anti_entropy: 0,
+            resolution: Resolution::LastWriteWins,
+            read_all: true,
+            sloppy_after: 150 * MS,
+            handoff_every: 250 * MS,
         }
     }
 }
@@ -225,7 +357,13 @@ pub enum Action {
         node: NodeId,
         clock: Clock,
     },
+    /// Single-leader: the followers' mode; multi-leader: the local followers' mode.
     SetMode(SyncMode),
+    /// Leaderless: change the write and read quorums.
+    SetQuorum {
+        w: u16,
+        r: u16,
+    },
     /// A new empty node joins as a follower and catches up (snapshot, then log).
     AddNode,
     SetWorkload(Option<Workload>),

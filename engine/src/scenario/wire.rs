@@ -72,6 +72,109 @@ pub enum StrategyV1 {
         #[serde(default = "sft")]
         sync_failure_timeout_ms: f64,
     },
+    /// `nodes` is ignored: a multi-leader cluster has `regions × (1 + followers)` nodes.
+    MultiLeader {
+        #[serde(default = "three")]
+        regions: u16,
+        #[serde(default)]
+        followers: u16,
+        #[serde(default)]
+        topology: TopologyV1,
+        #[serde(default)]
+        resolution: ResolutionV1,
+        #[serde(default)]
+        local_mode: ModeV1,
+        #[serde(default = "one")]
+        k: u16,
+        #[serde(default)]
+        cross_sync: bool,
+        #[serde(default = "local_lat")]
+        local_latency_ms: f64,
+        #[serde(default = "resend")]
+        resend_ms: f64,
+    },
+    Leaderless {
+        #[serde(default = "three")]
+        n: u16,
+        #[serde(default = "two")]
+        w: u16,
+        #[serde(default = "two")]
+        r: u16,
+        #[serde(default = "eight")]
+        vnodes: u16,
+        #[serde(default)]
+        sloppy: bool,
+        #[serde(default = "yes")]
+        read_repair: bool,
+        /// Anti-entropy interval in ms; 0 turns it off.
+        #[serde(default)]
+        anti_entropy_ms: f64,
+        #[serde(default)]
+        resolution: ResolutionV1,
+        #[serde(default = "yes")]
+        read_all: bool,
+        #[serde(default = "sloppy_after")]
+        sloppy_after_ms: f64,
+        #[serde(default = "handoff")]
+        handoff_every_ms: f64,
+    },
+}
+
+fn two() -> u16 {
+    2
+}
+fn eight() -> u16 {
+    8
+}
+fn local_lat() -> f64 {
+    5.0
+}
+fn resend() -> f64 {
+    100.0
+}
+fn sloppy_after() -> f64 {
+    150.0
+}
+fn handoff() -> f64 {
+    250.0
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TopologyV1 {
+    #[default]
+    AllToAll,
+    Circular,
+    Star,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolutionV1 {
+    #[default]
+    LastWriteWins,
+    HighestReplica,
+    Siblings,
+    Union,
+}
+
+impl ResolutionV1 {
+    fn to_internal(self) -> Resolution {
+        match self {
+            ResolutionV1::LastWriteWins => Resolution::LastWriteWins,
+            ResolutionV1::HighestReplica => Resolution::HighestReplica,
+            ResolutionV1::Siblings => Resolution::Siblings,
+            ResolutionV1::Union => Resolution::Union,
+        }
+    }
+    fn from_internal(r: Resolution) -> Self {
+        match r {
+            Resolution::LastWriteWins => ResolutionV1::LastWriteWins,
+            Resolution::HighestReplica => ResolutionV1::HighestReplica,
+            Resolution::Siblings => ResolutionV1::Siblings,
+            Resolution::Union => ResolutionV1::Union,
+        }
+    }
 }
 
 fn one() -> u16 {
@@ -288,6 +391,10 @@ pub enum ActionV1 {
         #[serde(default = "one")]
         k: u16,
     },
+    SetQuorum {
+        w: u16,
+        r: u16,
+    },
     AddNode,
     Workload {
         #[serde(flatten)]
@@ -479,7 +586,29 @@ impl ScenarioV1 {
             .iter()
             .filter(|e| matches!(e.action, ActionV1::AddNode))
             .count();
-        let max_nodes = self.nodes as usize + adds;
+        let nodes = match &self.strategy {
+            StrategyV1::MultiLeader {
+                regions, followers, ..
+            } => {
+                if *regions == 0 || *regions > 8 {
+                    return err(format!(
+                        "multi-leader: regions must be between 1 and 8 (got {regions})"
+                    ));
+                }
+                let total = *regions as usize * (1 + *followers as usize);
+                if total > MAX_NODES as usize {
+                    return err(format!(
+                        "multi-leader: {regions} regions × (1 + {followers} followers) is more than {MAX_NODES} nodes"
+                    ));
+                }
+                total as u16
+            }
+            _ => self.nodes,
+        };
+        if adds > 0 && !matches!(self.strategy, StrategyV1::SingleLeader { .. }) {
+            return err("add-node is only supported with single-leader replication");
+        }
+        let max_nodes = nodes as usize + adds;
         if max_nodes > MAX_NODES as usize {
             return err(format!(
                 "add-node would grow the cluster past {MAX_NODES} nodes"
@@ -518,6 +647,92 @@ impl ScenarioV1 {
                         "strategy.sync_failure_timeout_ms",
                         *sync_failure_timeout_ms,
                     )?,
+                })
+            }
+            StrategyV1::MultiLeader {
+                regions,
+                followers,
+                topology,
+                resolution,
+                local_mode,
+                k,
+                cross_sync,
+                local_latency_ms,
+                resend_ms,
+            } => {
+                if *local_mode == ModeV1::SemiSync && (*k == 0 || *k > *followers) {
+                    return err(format!(
+                        "multi-leader: semi-sync k must be between 1 and followers ({followers})"
+                    ));
+                }
+                let resend = ms("strategy.resend_ms", *resend_ms)?;
+                if resend < 1000 {
+                    return err("strategy.resend_ms must be at least 1 ms");
+                }
+                Strategy::MultiLeader(MultiLeader {
+                    regions: *regions,
+                    followers: *followers,
+                    topology: match topology {
+                        TopologyV1::AllToAll => Topology::AllToAll,
+                        TopologyV1::Circular => Topology::Circular,
+                        TopologyV1::Star => Topology::Star,
+                    },
+                    resolution: resolution.to_internal(),
+                    local_mode: mode_to_internal(*local_mode, *k),
+                    cross_sync: *cross_sync,
+                    local_latency: ms("strategy.local_latency_ms", *local_latency_ms)?,
+                    resend,
+                })
+            }
+            StrategyV1::Leaderless {
+                n,
+                w,
+                r,
+                vnodes,
+                sloppy,
+                read_repair,
+                anti_entropy_ms,
+                resolution,
+                read_all,
+                sloppy_after_ms,
+                handoff_every_ms,
+            } => {
+                if *n == 0 || *n > nodes {
+                    return err(format!("leaderless: N must be between 1 and the number of nodes ({nodes}), got {n}"));
+                }
+                if *w == 0 || *w > *n || *r == 0 || *r > *n {
+                    return err(format!(
+                        "leaderless: W and R must be between 1 and N = {n} (got W = {w}, R = {r})"
+                    ));
+                }
+                if *vnodes == 0 || *vnodes > 64 {
+                    return err("leaderless: vnodes must be between 1 and 64");
+                }
+                if *resolution == ResolutionV1::HighestReplica {
+                    return err(
+                        "leaderless: resolution must be last-write-wins, siblings or union",
+                    );
+                }
+                let anti_entropy = ms("strategy.anti_entropy_ms", *anti_entropy_ms)?;
+                if anti_entropy != 0 && anti_entropy < 10_000 {
+                    return err("strategy.anti_entropy_ms must be 0 (off) or at least 10 ms");
+                }
+                let handoff_every = ms("strategy.handoff_every_ms", *handoff_every_ms)?;
+                if handoff_every < 10_000 {
+                    return err("strategy.handoff_every_ms must be at least 10 ms");
+                }
+                Strategy::Leaderless(Leaderless {
+                    n: *n,
+                    w: *w,
+                    r: *r,
+                    vnodes: *vnodes,
+                    sloppy: *sloppy,
+                    read_repair: *read_repair,
+                    anti_entropy,
+                    resolution: resolution.to_internal(),
+                    read_all: *read_all,
+                    sloppy_after: ms("strategy.sloppy_after_ms", *sloppy_after_ms)?.max(1000),
+                    handoff_every,
                 })
             }
         };
@@ -675,6 +890,15 @@ impl ScenarioV1 {
                     }
                     Action::SetMode(mode_to_internal(*mode, *k))
                 }
+                ActionV1::SetQuorum { w, r } => {
+                    let StrategyV1::Leaderless { n, .. } = &self.strategy else {
+                        return err(format!("{here}: set-quorum needs leaderless replication"));
+                    };
+                    if *w == 0 || *w > *n || *r == 0 || *r > *n {
+                        return err(format!("{here}: W and R must be between 1 and N = {n}"));
+                    }
+                    Action::SetQuorum { w: *w, r: *r }
+                }
                 ActionV1::AddNode => Action::AddNode,
                 ActionV1::Workload { workload } => {
                     Action::SetWorkload(Some(workload.to_internal(max_nodes)?))
@@ -686,7 +910,7 @@ impl ScenarioV1 {
         }
         Ok(Scenario {
             config: Config {
-                nodes: self.nodes,
+                nodes,
                 clients: self.clients,
                 strategy,
                 net,
@@ -714,6 +938,37 @@ impl ScenarioV1 {
                     sync_failure_timeout_ms: to_ms(sl.sync_failure_timeout),
                 }
             }
+            Strategy::MultiLeader(ml) => {
+                let (local_mode, k) = mode_from_internal(ml.local_mode);
+                StrategyV1::MultiLeader {
+                    regions: ml.regions,
+                    followers: ml.followers,
+                    topology: match ml.topology {
+                        Topology::AllToAll => TopologyV1::AllToAll,
+                        Topology::Circular => TopologyV1::Circular,
+                        Topology::Star => TopologyV1::Star,
+                    },
+                    resolution: ResolutionV1::from_internal(ml.resolution),
+                    local_mode,
+                    k,
+                    cross_sync: ml.cross_sync,
+                    local_latency_ms: to_ms(ml.local_latency),
+                    resend_ms: to_ms(ml.resend),
+                }
+            }
+            Strategy::Leaderless(l) => StrategyV1::Leaderless {
+                n: l.n,
+                w: l.w,
+                r: l.r,
+                vnodes: l.vnodes,
+                sloppy: l.sloppy,
+                read_repair: l.read_repair,
+                anti_entropy_ms: to_ms(l.anti_entropy),
+                resolution: ResolutionV1::from_internal(l.resolution),
+                read_all: l.read_all,
+                sloppy_after_ms: to_ms(l.sloppy_after),
+                handoff_every_ms: to_ms(l.handoff_every),
+            },
         };
         let link_fields = |l: Option<(NodeId, NodeId)>| match l {
             Some((a, b)) => (Some(a), Some(b)),
@@ -825,6 +1080,7 @@ impl ScenarioV1 {
                             let (mode, k) = mode_from_internal(*m);
                             ActionV1::SetMode { mode, k }
                         }
+                        Action::SetQuorum { w, r } => ActionV1::SetQuorum { w: *w, r: *r },
                         Action::AddNode => ActionV1::AddNode,
                         Action::SetWorkload(Some(w)) => ActionV1::Workload {
                             workload: WorkloadV1::from_internal(w),

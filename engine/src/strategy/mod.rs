@@ -1,3 +1,93 @@
-//! Replication strategies: each is a sans-IO node state machine.
+//! Replication strategies: each is a sans-IO node state machine, behind one [`NodeLogic`] enum.
 
+pub mod leaderless;
+pub mod multi_leader;
 pub mod single_leader;
+pub mod versioned;
+
+use crate::node::{Ctx, Effect, Input};
+use crate::scenario::Strategy;
+use crate::types::{NodeId, OpId, Role};
+
+/// The state machine of one node, whichever the strategy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NodeLogic {
+    Single(single_leader::SingleLeaderNode),
+    Multi(multi_leader::MultiLeaderNode),
+    Leaderless(leaderless::LeaderlessNode),
+}
+
+impl NodeLogic {
+    pub fn new(strategy: &Strategy) -> Self {
+        match strategy {
+            Strategy::SingleLeader(_) => NodeLogic::Single(Default::default()),
+            Strategy::MultiLeader(_) => NodeLogic::Multi(Default::default()),
+            Strategy::Leaderless(_) => NodeLogic::Leaderless(Default::default()),
+        }
+    }
+
+    pub fn handle(
+        &mut self,
+        ctx: &mut Ctx,
+        strategy: &Strategy,
+        input: Input,
+        out: &mut Vec<Effect>,
+    ) {
+        match (self, strategy) {
+            (NodeLogic::Single(n), Strategy::SingleLeader(c)) => n.handle(ctx, c, input, out),
+            (NodeLogic::Multi(n), Strategy::MultiLeader(c)) => n.handle(ctx, c, input, out),
+            (NodeLogic::Leaderless(n), Strategy::Leaderless(c)) => n.handle(ctx, c, input, out),
+            _ => unreachable!("a node's logic always matches the run's strategy"),
+        }
+    }
+
+    /// A crash: everything volatile is gone; durable state stays.
+    pub fn crash(&mut self) {
+        match self {
+            NodeLogic::Single(n) => n.crash(),
+            NodeLogic::Multi(n) => n.crash(),
+            NodeLogic::Leaderless(n) => n.crash(),
+        }
+    }
+
+    pub fn role(&self, strategy: &Strategy, id: NodeId) -> Role {
+        match (self, strategy) {
+            (NodeLogic::Single(n), _) => n.role(),
+            (NodeLogic::Multi(n), Strategy::MultiLeader(c)) => n.role(c, id),
+            _ => Role::Replica,
+        }
+    }
+
+    /// The epoch (term) this node knows; 0 where the strategy has none.
+    pub fn epoch(&self) -> u64 {
+        match self {
+            NodeLogic::Single(n) => n.durable.epoch,
+            _ => 0,
+        }
+    }
+
+    /// Does this node hold write `w` (in its log or data, or as a hint)?
+    pub fn holds(&self, w: OpId) -> bool {
+        match self {
+            NodeLogic::Single(n) => n.durable.log.holds(w),
+            NodeLogic::Multi(n) => n.durable.store.applied.contains(&w),
+            NodeLogic::Leaderless(n) => n.holds(w),
+        }
+    }
+
+    /// How many writes this node has applied (its log length for single-leader).
+    pub fn applied(&self) -> u64 {
+        match self {
+            NodeLogic::Single(n) => n.durable.log.last_lsn(),
+            NodeLogic::Multi(n) => n.durable.log.len() as u64,
+            NodeLogic::Leaderless(n) => n.durable.store.applied.len() as u64,
+        }
+    }
+
+    pub fn single(&self) -> Option<&single_leader::SingleLeaderNode> {
+        match self {
+            NodeLogic::Single(n) => Some(n),
+            _ => None,
+        }
+    }
+}

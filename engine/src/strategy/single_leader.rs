@@ -131,6 +131,7 @@ impl SingleLeaderNode {
             }
             Input::Timer(TimerKind::Election) => self.start_pre_vote(ctx, cfg, out),
             Input::Timer(TimerKind::Heartbeat) => self.on_heartbeat_tick(ctx, cfg, out),
+            Input::Timer(TimerKind::Tick) => {}
             Input::Message { from, msg } => self.on_message(ctx, cfg, from, msg, out),
         }
     }
@@ -151,6 +152,7 @@ impl SingleLeaderNode {
                     op,
                     key,
                     value,
+                    ..
                 },
             ) => self.on_client_write(ctx, cfg, client, op, key, value, out),
             (
@@ -173,12 +175,16 @@ impl SingleLeaderNode {
                             write: Some(c.write),
                             lsn: c.lsn,
                             epoch: c.epoch,
+                            others: Vec::new(),
+                            vv: None,
                         },
                         None => Reply::Value {
                             value: None,
                             write: None,
                             lsn: 0,
                             epoch: 0,
+                            others: Vec::new(),
+                            vv: None,
                         },
                     }
                 };
@@ -316,12 +322,20 @@ impl SingleLeaderNode {
             write: op,
             at: ctx.now,
         });
-        out.push(Effect::Accepted { write: op });
+        out.push(Effect::Accepted {
+            write: op,
+            dot: None,
+        });
         if cfg.mode == SyncMode::Async {
             out.push(Effect::Reply {
                 client,
                 op,
-                reply: Reply::Written { lsn, epoch },
+                reply: Reply::Written {
+                    lsn,
+                    epoch,
+                    vv: None,
+                    dot: None,
+                },
             });
         } else if let Some(lead) = self.volatile.lead.as_mut() {
             lead.pending.insert(lsn, (client, op));
@@ -577,7 +591,12 @@ impl SingleLeaderNode {
             out.push(Effect::Reply {
                 client,
                 op,
-                reply: Reply::Written { lsn, epoch },
+                reply: Reply::Written {
+                    lsn,
+                    epoch,
+                    vv: None,
+                    dot: None,
+                },
             });
         }
     }

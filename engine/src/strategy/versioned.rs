@@ -1,0 +1,368 @@
+//! Versioned values with version vectors, shared by multi-leader and leaderless replication.
+//!
+//! Every write gets a *dot*: (the node that accepted it, that node's write counter). A version
+//! carries the write's version vector: the dots of every write to the key that its writer had
+//! seen, plus its own. Comparing two versions' vectors tells whether one happened after the
+//! other (it dominates) or whether they are concurrent: a conflict, detected rather than silently
+//! overwritten. How a conflict is then resolved is the scenario's [`Resolution`].
+
+use crate::types::{NodeId, OpId, Time};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// (node that accepted the write, that node's write counter).
+pub type Dot = (NodeId, u64);
+
+/// A version vector: for each node, the highest of its write counters that is known.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Vv(pub BTreeMap<NodeId, u64>);
+
+impl Vv {
+    pub fn get(&self, n: NodeId) -> u64 {
+        self.0.get(&n).copied().unwrap_or(0)
+    }
+    /// Every entry of `other` is at most ours.
+    pub fn dominates(&self, other: &Vv) -> bool {
+        other.0.iter().all(|(n, c)| self.get(*n) >= *c)
+    }
+    pub fn concurrent(&self, other: &Vv) -> bool {
+        !self.dominates(other) && !other.dominates(self)
+    }
+    pub fn merge(&mut self, other: &Vv) {
+        for (n, c) in &other.0 {
+            let e = self.0.entry(*n).or_insert(0);
+            *e = (*e).max(*c);
+        }
+    }
+    pub fn contains(&self, dot: Dot) -> bool {
+        self.get(dot.0) >= dot.1
+    }
+}
+
+impl std::fmt::Display for Vv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(n, c)| format!("n{n}:{c}")).collect();
+        write!(f, "[{}]", parts.join(" "))
+    }
+}
+
+/// How concurrent writes to one key are resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolution {
+    /// The write with the latest timestamp (its accepting node's wall clock) wins, whatever the
+    /// causal order: a skewed clock can make a causally later write lose.
+    LastWriteWins,
+    /// The write accepted by the highest-numbered node wins.
+    HighestReplica,
+    /// Keep every concurrent value; reads return them all, and a write that names the versions
+    /// it read replaces them.
+    Siblings,
+    /// Keep every concurrent value and read them as one merged set (a convergent set union).
+    Union,
+}
+
+impl Resolution {
+    pub fn name(self) -> &'static str {
+        match self {
+            Resolution::LastWriteWins => "last-write-wins",
+            Resolution::HighestReplica => "highest-replica",
+            Resolution::Siblings => "siblings",
+            Resolution::Union => "union",
+        }
+    }
+}
+
+/// One value of a key, with its history.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+pub struct Version {
+    pub value: String,
+    pub write: OpId,
+    pub dot: Dot,
+    pub vv: Vv,
+    /// The accepting node's wall clock at the write, then its id: the last-write-wins order.
+    pub ts: (Time, NodeId),
+}
+
+/// What applying one version did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// The write was new to this node (not a duplicate).
+    pub new: bool,
+    /// Writes thrown away by conflict resolution: (loser, winner, why).
+    pub discarded: Vec<(OpId, OpId, &'static str)>,
+    /// Writes found concurrent with the applied one.
+    pub conflicts: Vec<OpId>,
+    /// The write depends on a write to the same key this node has not seen yet (it overtook it).
+    pub overtook: Option<Dot>,
+}
+
+/// A node's versioned key-value data. All of it is durable.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VStore {
+    pub data: BTreeMap<String, Vec<Version>>,
+    /// Everything known about each key: the merge of every applied version's vector.
+    pub known: BTreeMap<String, Vv>,
+    /// Every write this node has applied (it "holds" them, current or superseded).
+    pub applied: BTreeSet<OpId>,
+}
+
+impl VStore {
+    pub fn get(&self, key: &str) -> &[Version] {
+        self.data.get(key).map_or(&[], |v| v.as_slice())
+    }
+
+    /// The causal context of a key here: the merge of its current versions' vectors.
+    pub fn context(&self, key: &str) -> Vv {
+        let mut vv = Vv::default();
+        for v in self.get(key) {
+            vv.merge(&v.vv);
+        }
+        vv
+    }
+
+    /// Applies a version arriving from anywhere (a local write, replication, repair, hand-off).
+    pub fn apply(&mut self, key: &str, v: Version, res: Resolution) -> Applied {
+        let mut out = Applied::default();
+        if self.applied.contains(&v.write) {
+            return out;
+        }
+        self.applied.insert(v.write);
+        let known = self.known.entry(key.to_string()).or_default();
+        // What the writer had seen of this key from other nodes. (Counters are per node, not
+        // per key, so the writer's own entry says nothing about this key's history.)
+        let mut deps = v.vv.clone();
+        deps.0.remove(&v.dot.0);
+        if !known.dominates(&deps) {
+            out.overtook = deps
+                .0
+                .iter()
+                .find(|(n, c)| known.get(**n) < **c)
+                .map(|(n, c)| (*n, *c));
+        }
+        known.merge(&v.vv);
+        let current = self.data.remove(key).unwrap_or_default();
+        let result = match res {
+            Resolution::LastWriteWins | Resolution::HighestReplica => {
+                let mut winner = v;
+                for s in current {
+                    let causal = winner.vv.dominates(&s.vv) || s.vv.dominates(&winner.vv);
+                    if !causal {
+                        out.conflicts.push(s.write);
+                    }
+                    let s_wins = match res {
+                        Resolution::HighestReplica if !causal => {
+                            (s.dot.0, s.ts) > (winner.dot.0, winner.ts)
+                        }
+                        Resolution::HighestReplica => s.vv.dominates(&winner.vv),
+                        _ => s.ts > winner.ts,
+                    };
+                    let (mut keep, lose) = if s_wins { (s, winner) } else { (winner, s) };
+                    // The loser is only "discarded" if the winner did not see it: a write that
+                    // causally follows another overwrites it normally.
+                    if !keep.vv.dominates(&lose.vv) {
+                        let why = match (res, lose.vv.dominates(&keep.vv)) {
+                            (_, true) => "a causally later write lost to an older one with a later timestamp (clock skew)",
+                            (Resolution::HighestReplica, _) => "a concurrent write lost: the other was accepted by a higher-numbered node",
+                            _ => "a concurrent write lost to last-write-wins",
+                        };
+                        out.discarded.push((lose.write, keep.write, why));
+                    }
+                    keep.vv.merge(&lose.vv);
+                    winner = keep;
+                }
+                vec![winner]
+            }
+            Resolution::Siblings | Resolution::Union => {
+                if current.iter().any(|s| s.vv.dominates(&v.vv)) {
+                    current // The new version is already superseded here.
+                } else {
+                    let mut next: Vec<Version> = Vec::new();
+                    for s in current {
+                        if v.vv.dominates(&s.vv) {
+                            continue; // Overwritten by a write that saw it.
+                        }
+                        out.conflicts.push(s.write);
+                        next.push(s);
+                    }
+                    next.push(v);
+                    next.sort_by(|a, b| a.dot.cmp(&b.dot));
+                    next
+                }
+            }
+        };
+        out.new = true;
+        self.data.insert(key.to_string(), result);
+        out
+    }
+
+    /// What a read of `key` returns here under `res`: (values with their writes, context).
+    pub fn read(&self, key: &str, res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+        read_versions(self.get(key), res)
+    }
+
+    /// A hash of a key's current versions, for anti-entropy comparisons.
+    pub fn key_hash(&self, key: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = crate::trace::StableHasher::default();
+        key.hash(&mut h);
+        for v in self.get(key) {
+            v.write.hash(&mut h);
+            v.vv.hash(&mut h);
+        }
+        h.finish()
+    }
+}
+
+/// What a reader sees of these versions: the values (merged into one under [`Resolution::Union`])
+/// and the merged vector, which the reader passes back as the context of its next write.
+pub fn read_versions(versions: &[Version], res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+    let mut values: Vec<(String, OpId)> = versions
+        .iter()
+        .map(|v| (v.value.clone(), v.write))
+        .collect();
+    if res == Resolution::Union && values.len() > 1 {
+        let mut items: BTreeSet<String> = BTreeSet::new();
+        for (v, _) in &values {
+            items.extend(
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty()),
+            );
+        }
+        let merged = items.into_iter().collect::<Vec<_>>().join(",");
+        let write = values.iter().map(|(_, w)| *w).max().unwrap_or(0);
+        values = vec![(merged, write)];
+    }
+    let mut vv = Vv::default();
+    for v in versions {
+        vv.merge(&v.vv);
+    }
+    (values, vv)
+}
+
+/// Reports what applying a version did as node effects.
+pub fn report(applied: Applied, write: OpId, out: &mut Vec<crate::node::Effect>, key: &str) {
+    use crate::node::Effect;
+    if !applied.conflicts.is_empty() {
+        let mut writes = applied.conflicts.clone();
+        writes.push(write);
+        writes.sort_unstable();
+        out.push(Effect::Conflict {
+            key: key.to_string(),
+            writes,
+        });
+    }
+    for (loser, winner, why) in applied.discarded {
+        out.push(Effect::Discarded {
+            write: loser,
+            by: winner,
+            why,
+        });
+    }
+    if let Some(missing) = applied.overtook {
+        out.push(Effect::Overtook { write, missing });
+    }
+}
+
+/// Merges read responses from several replicas into the newest versions.
+pub fn merge_versions(
+    all: impl IntoIterator<Item = Version>,
+    key: &str,
+    res: Resolution,
+) -> Vec<Version> {
+    let mut store = VStore::default();
+    for v in all {
+        store.apply(key, v, res);
+    }
+    store.data.remove(key).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(write: OpId, dot: Dot, vv: &[(NodeId, u64)], ts: Time) -> Version {
+        Version {
+            value: format!("v{write}"),
+            write,
+            dot,
+            vv: Vv(vv.iter().copied().collect()),
+            ts: (ts, dot.0),
+        }
+    }
+
+    #[test]
+    fn vector_order() {
+        let a = Vv([(0, 1)].into_iter().collect());
+        let b = Vv([(0, 1), (1, 1)].into_iter().collect());
+        let c = Vv([(1, 2)].into_iter().collect());
+        assert!(b.dominates(&a) && !a.dominates(&b));
+        assert!(a.concurrent(&c));
+        assert!(b.contains((0, 1)) && !b.contains((1, 2)));
+    }
+
+    #[test]
+    fn lww_discards_the_concurrent_loser_in_either_order() {
+        let w1 = v(1, (0, 1), &[(0, 1)], 100);
+        let w2 = v(2, (1, 1), &[(1, 1)], 200);
+        for order in [[w1.clone(), w2.clone()], [w2.clone(), w1.clone()]] {
+            let mut s = VStore::default();
+            let mut discarded = vec![];
+            for x in order {
+                discarded.extend(s.apply("k", x, Resolution::LastWriteWins).discarded);
+            }
+            assert_eq!(s.get("k").len(), 1);
+            assert_eq!(s.get("k")[0].write, 2);
+            assert_eq!(discarded.len(), 1);
+            assert_eq!(discarded[0].0, 1);
+        }
+    }
+
+    #[test]
+    fn lww_with_skew_loses_a_causally_later_write() {
+        let w1 = v(1, (0, 1), &[(0, 1)], 500);
+        let w2 = v(2, (1, 1), &[(0, 1), (1, 1)], 300); // saw w1, but its clock is behind
+        let mut s = VStore::default();
+        s.apply("k", w1, Resolution::LastWriteWins);
+        let r = s.apply("k", w2, Resolution::LastWriteWins);
+        assert_eq!(s.get("k")[0].write, 1);
+        assert_eq!(r.discarded[0].0, 2);
+        assert!(r.discarded[0].2.contains("causally later"));
+        assert!(
+            r.conflicts.is_empty(),
+            "causally related writes are not a conflict"
+        );
+    }
+
+    #[test]
+    fn siblings_are_kept_then_merged_by_a_write_that_saw_them() {
+        let mut s = VStore::default();
+        s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Siblings);
+        let r = s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Siblings);
+        assert_eq!(r.conflicts, vec![1]);
+        assert_eq!(s.get("k").len(), 2);
+        let ctx = s.context("k");
+        let mut vv = ctx.clone();
+        vv.0.insert(2, 1);
+        s.apply(
+            "k",
+            v(3, (2, 1), &vv.0.into_iter().collect::<Vec<_>>(), 3),
+            Resolution::Siblings,
+        );
+        assert_eq!(s.get("k").len(), 1);
+        assert_eq!(s.get("k")[0].write, 3);
+    }
+
+    #[test]
+    fn union_reads_one_merged_value_and_detects_overtaking() {
+        let mut s = VStore::default();
+        s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Union);
+        s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Union);
+        let (values, _) = s.read("k", Resolution::Union);
+        assert_eq!(values.len(), 1);
+        assert_eq!(values[0].0, "v1,v2");
+        // A write that depends on (0, 2), which this node has not seen.
+        let r = s.apply("j", v(9, (1, 5), &[(0, 2), (1, 5)], 3), Resolution::Union);
+        assert_eq!(r.overtook, Some((0, 2)));
+    }
+}
