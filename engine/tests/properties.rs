@@ -88,8 +88,105 @@ fn scenario_with(
     })
 }
 
+/// A random multi-leader or leaderless strategy and its node count.
+fn other_strategy() -> impl Strategy<Value = (sc::Strategy, u16)> {
+    let resolution = prop_oneof![
+        Just(sc::Resolution::LastWriteWins),
+        Just(sc::Resolution::Siblings),
+        Just(sc::Resolution::Union),
+    ];
+    prop_oneof![
+        (
+            2u16..=3,
+            0u16..=1,
+            0u8..3,
+            resolution.clone(),
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_map(|(regions, followers, topo, resolution, cross_sync, hr)| {
+                let ml = sc::MultiLeader {
+                    regions,
+                    followers,
+                    topology: [
+                        sc::Topology::AllToAll,
+                        sc::Topology::Circular,
+                        sc::Topology::Star,
+                    ][topo as usize],
+                    resolution: if hr {
+                        sc::Resolution::HighestReplica
+                    } else {
+                        resolution
+                    },
+                    cross_sync,
+                    ..sc::MultiLeader::default()
+                };
+                let n = ml.nodes();
+                (sc::Strategy::MultiLeader(ml), n)
+            }),
+        (
+            3u16..=5,
+            resolution,
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>()
+        )
+            .prop_flat_map(|(nodes, resolution, sloppy, read_repair, ae)| {
+                (Just(nodes), 1..=nodes.min(3)).prop_flat_map(move |(nodes, n)| {
+                    (1..=n, 1..=n).prop_map(move |(w, r)| {
+                        let l = sc::Leaderless {
+                            n,
+                            w,
+                            r,
+                            sloppy,
+                            read_repair,
+                            anti_entropy: if ae { 300 * MS } else { 0 },
+                            resolution,
+                            ..sc::Leaderless::default()
+                        };
+                        (sc::Strategy::Leaderless(l), nodes)
+                    })
+                })
+            }),
+    ]
+}
+
+/// A random scenario under `strategy`, with up to 40 faults and operations in 4 virtual seconds.
+fn scenario_under(
+    strategy: impl Strategy<Value = (sc::Strategy, u16)>,
+) -> impl Strategy<Value = Scenario> {
+    (strategy, 1u16..=3).prop_flat_map(|((strategy, nodes), clients)| {
+        (
+            Just(strategy),
+            any::<u64>(),
+            0u32..50_000,
+            prop::collection::vec((0u64..4000, action(nodes, clients)), 0..40),
+        )
+            .prop_map(move |(strategy, seed, loss_ppm, mut acts)| {
+                acts.sort_by_key(|(t, _)| *t);
+                let mut config = Config {
+                    nodes,
+                    clients,
+                    strategy,
+                    ..Config::default()
+                };
+                config.net.loss_ppm = loss_ppm;
+                Scenario {
+                    config,
+                    seed,
+                    schedule: acts
+                        .into_iter()
+                        .map(|(t, action)| Scheduled { at: t * MS, action })
+                        .collect(),
+                    duration: None,
+                }
+            })
+    })
+}
+
+/// Any strategy: single-leader (half the cases), multi-leader or leaderless.
 fn any_scenario() -> impl Strategy<Value = Scenario> {
-    scenario_with(Just(None))
+    prop_oneof![scenario_with(Just(None)), scenario_under(other_strategy())]
 }
 
 /// Heals everything, restarts every node, stops losing messages, and lets the cluster settle.
@@ -189,7 +286,7 @@ proptest! {
     }
 
     #[test]
-    fn reported_losses_are_exactly_the_real_ones(s in any_scenario()) {
+    fn reported_losses_are_exactly_the_real_ones(s in scenario_with(Just(None))) {
         // After everything heals and settles, a write is really lost when no node holds it.
         let s = settle(s);
         let mut sim = Simulation::new(s.clone());

@@ -52,7 +52,7 @@ pub enum Resolution {
     /// The write with the latest timestamp (its accepting node's wall clock) wins, whatever the
     /// causal order: a skewed clock can make a causally later write lose.
     LastWriteWins,
-    /// The write accepted by the highest-numbered node wins.
+    /// The write accepted by the highest-numbered node wins (whatever the causal order).
     HighestReplica,
     /// Keep every concurrent value; reads return them all, and a write that names the versions
     /// it read replaces them.
@@ -124,6 +124,16 @@ impl VStore {
     pub fn apply(&mut self, key: &str, v: Version, res: Resolution) -> Applied {
         let mut out = Applied::default();
         if self.applied.contains(&v.write) {
+            // Seen before; but this copy may carry more knowledge (a last-write-wins winner
+            // remembers the writes it beat). Keep that knowledge.
+            self.known.entry(key.to_string()).or_default().merge(&v.vv);
+            if let Some(mine) = self
+                .data
+                .get_mut(key)
+                .and_then(|vs| vs.iter_mut().find(|m| m.write == v.write))
+            {
+                mine.vv.merge(&v.vv);
+            }
             return out;
         }
         self.applied.insert(v.write);
@@ -149,11 +159,10 @@ impl VStore {
                     if !causal {
                         out.conflicts.push(s.write);
                     }
+                    // A total order, so that every replica keeps the same winner whatever order
+                    // versions arrive in: the timestamp, or the accepting node then its counter.
                     let s_wins = match res {
-                        Resolution::HighestReplica if !causal => {
-                            (s.dot.0, s.ts) > (winner.dot.0, winner.ts)
-                        }
-                        Resolution::HighestReplica => s.vv.dominates(&winner.vv),
+                        Resolution::HighestReplica => s.dot > winner.dot,
                         _ => s.ts > winner.ts,
                     };
                     let (mut keep, lose) = if s_wins { (s, winner) } else { (winner, s) };
@@ -161,6 +170,9 @@ impl VStore {
                     // causally follows another overwrites it normally.
                     if !keep.vv.dominates(&lose.vv) {
                         let why = match (res, lose.vv.dominates(&keep.vv)) {
+                            (Resolution::HighestReplica, true) => {
+                                "a causally later write lost: the older one was accepted by a higher-numbered node"
+                            }
                             (_, true) => "a causally later write lost to an older one with a later timestamp (clock skew)",
                             (Resolution::HighestReplica, _) => "a concurrent write lost: the other was accepted by a higher-numbered node",
                             _ => "a concurrent write lost to last-write-wins",
