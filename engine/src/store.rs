@@ -49,6 +49,11 @@ impl Log {
         self.base_lsn + self.entries.len() as u64
     }
 
+    /// The epoch of the snapshot entry the log starts from.
+    pub fn base_epoch(&self) -> u64 {
+        self.base_epoch
+    }
+
     pub fn last_epoch(&self) -> u64 {
         self.entries.last().map_or(self.base_epoch, |e| e.epoch)
     }
@@ -121,6 +126,18 @@ impl Log {
         }
         self.rebuild_data();
         dropped
+    }
+
+    /// Empties the log; returns the writes it held.
+    pub fn clear(&mut self) -> Vec<OpId> {
+        let all: Vec<OpId> = self
+            .base_writes
+            .iter()
+            .chain(self.entry_writes.keys())
+            .copied()
+            .collect();
+        *self = Log::default();
+        all
     }
 
     /// Replaces the whole log by a snapshot; returns the writes this node held and now does not.

@@ -257,6 +257,13 @@ proptest! {
     }
 
     #[test]
+    fn wire_format_round_trips(s in any_scenario()) {
+        let json = wire::encode(&s);
+        let back = wire::decode(&json);
+        prop_assert_eq!(back, Ok(s), "{}", json);
+    }
+
+    #[test]
     fn time_never_goes_back(s in any_scenario()) {
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());

@@ -793,119 +793,9 @@ impl ScenarioV1 {
         for (i, e) in self.schedule.iter().enumerate() {
             let at = ms(&format!("schedule[{i}].at_ms"), e.at_ms)?;
             let here = format!("schedule[{i}]");
-            let client = |c: u16| -> Result<ClientId, DecodeError> {
-                if c < self.clients {
-                    Ok(c)
-                } else {
-                    err(format!(
-                        "{here}: client {c} does not exist (there are {} clients)",
-                        self.clients
-                    ))
-                }
-            };
-            let link = |from: Option<u16>,
-                        to: Option<u16>|
-             -> Result<Option<(NodeId, NodeId)>, DecodeError> {
-                match (from, to) {
-                    (Some(a), Some(b)) => Ok(Some((node(&here, a)?, node(&here, b)?))),
-                    (None, None) => Ok(None),
-                    _ => err(format!("{here}: give both from and to, or neither")),
-                }
-            };
-            let action = match &e.action {
-                ActionV1::Write {
-                    client: c,
-                    key,
-                    value,
-                    node: n,
-                } => Action::Write {
-                    client: client(*c)?,
-                    key: text("key", key)?,
-                    value: text("value", value)?,
-                    node: n.map(|n| node(&here, n)).transpose()?,
-                },
-                ActionV1::Read {
-                    client: c,
-                    key,
-                    from,
-                } => Action::Read {
-                    client: client(*c)?,
-                    key: text("key", key)?,
-                    from: from.to_internal(max_nodes, &here)?,
-                },
-                ActionV1::Crash { node: x } => Action::Crash(node(&here, *x)?),
-                ActionV1::Restart { node: x } => Action::Restart(node(&here, *x)?),
-                ActionV1::Cut { from, to, both } => Action::Cut {
-                    from: node(&here, *from)?,
-                    to: node(&here, *to)?,
-                    both: *both,
-                },
-                ActionV1::Heal { from, to, both } => Action::Heal {
-                    from: node(&here, *from)?,
-                    to: node(&here, *to)?,
-                    both: *both,
-                },
-                ActionV1::Partition { groups } => {
-                    let mut gs = Vec::new();
-                    for g in groups {
-                        gs.push(
-                            g.iter()
-                                .map(|x| node(&here, *x))
-                                .collect::<Result<Vec<_>, _>>()?,
-                        );
-                    }
-                    Action::Partition(gs)
-                }
-                ActionV1::HealAll => Action::HealAll,
-                ActionV1::SetLatency {
-                    from,
-                    to,
-                    latency_ms,
-                    jitter_ms,
-                } => Action::SetLatency {
-                    link: link(*from, *to)?,
-                    latency: ms(&here, *latency_ms)?,
-                    jitter: jitter_ms.map(|j| ms(&here, j)).transpose()?,
-                },
-                ActionV1::SetLoss { from, to, loss } => Action::SetLoss {
-                    link: link(*from, *to)?,
-                    loss_ppm: prob(&here, *loss)?,
-                },
-                ActionV1::SetDuplicate { duplicate } => {
-                    Action::SetDuplicate(prob(&here, *duplicate)?)
-                }
-                ActionV1::SetClock {
-                    node: x,
-                    skew_ms,
-                    drift_ppm,
-                } => Action::SetClock {
-                    node: node(&here, *x)?,
-                    clock: clock(*skew_ms, *drift_ppm)?,
-                },
-                ActionV1::SetMode { mode, k } => {
-                    if *mode == ModeV1::SemiSync && (*k == 0 || *k >= max_nodes.max(2)) {
-                        return err(format!(
-                            "{here}: semi-sync k must be between 1 and the number of followers"
-                        ));
-                    }
-                    Action::SetMode(mode_to_internal(*mode, *k))
-                }
-                ActionV1::SetQuorum { w, r } => {
-                    let StrategyV1::Leaderless { n, .. } = &self.strategy else {
-                        return err(format!("{here}: set-quorum needs leaderless replication"));
-                    };
-                    if *w == 0 || *w > *n || *r == 0 || *r > *n {
-                        return err(format!("{here}: W and R must be between 1 and N = {n}"));
-                    }
-                    Action::SetQuorum { w: *w, r: *r }
-                }
-                ActionV1::AddNode => Action::AddNode,
-                ActionV1::Workload { workload } => {
-                    Action::SetWorkload(Some(workload.to_internal(max_nodes)?))
-                }
-                ActionV1::StopWorkload => Action::SetWorkload(None),
-                ActionV1::Caption { text: t } => Action::Caption(text("caption", t)?),
-            };
+            let action = e
+                .action
+                .to_internal(&here, max_nodes, self.clients, &strategy)?;
             schedule.push(Scheduled { at, action });
         }
         Ok(Scenario {
@@ -1092,6 +982,160 @@ impl ScenarioV1 {
                 .collect(),
         }
     }
+}
+
+impl ActionV1 {
+    /// Validates one action against a cluster of `max_nodes` nodes and `clients` clients running
+    /// `strategy`; `here` names it in error messages.
+    pub fn to_internal(
+        &self,
+        here: &str,
+        max_nodes: u16,
+        clients: u16,
+        strategy: &Strategy,
+    ) -> Result<Action, DecodeError> {
+        let node = |field: &str, n: u16| -> Result<NodeId, DecodeError> {
+            if n < max_nodes {
+                Ok(n)
+            } else {
+                err(format!(
+                    "{field}: node {n} does not exist (nodes are 0..{})",
+                    max_nodes.saturating_sub(1)
+                ))
+            }
+        };
+        let client = |c: u16| -> Result<ClientId, DecodeError> {
+            if c < clients {
+                Ok(c)
+            } else {
+                err(format!(
+                    "{here}: client {c} does not exist (there are {} clients)",
+                    clients
+                ))
+            }
+        };
+        let link =
+            |from: Option<u16>, to: Option<u16>| -> Result<Option<(NodeId, NodeId)>, DecodeError> {
+                match (from, to) {
+                    (Some(a), Some(b)) => Ok(Some((node(here, a)?, node(here, b)?))),
+                    (None, None) => Ok(None),
+                    _ => err(format!("{here}: give both from and to, or neither")),
+                }
+            };
+        let action = match self {
+            ActionV1::Write {
+                client: c,
+                key,
+                value,
+                node: n,
+            } => Action::Write {
+                client: client(*c)?,
+                key: text("key", key)?,
+                value: text("value", value)?,
+                node: n.map(|n| node(here, n)).transpose()?,
+            },
+            ActionV1::Read {
+                client: c,
+                key,
+                from,
+            } => Action::Read {
+                client: client(*c)?,
+                key: text("key", key)?,
+                from: from.to_internal(max_nodes, here)?,
+            },
+            ActionV1::Crash { node: x } => Action::Crash(node(here, *x)?),
+            ActionV1::Restart { node: x } => Action::Restart(node(here, *x)?),
+            ActionV1::Cut { from, to, both } => Action::Cut {
+                from: node(here, *from)?,
+                to: node(here, *to)?,
+                both: *both,
+            },
+            ActionV1::Heal { from, to, both } => Action::Heal {
+                from: node(here, *from)?,
+                to: node(here, *to)?,
+                both: *both,
+            },
+            ActionV1::Partition { groups } => {
+                let mut gs = Vec::new();
+                for g in groups {
+                    gs.push(
+                        g.iter()
+                            .map(|x| node(here, *x))
+                            .collect::<Result<Vec<_>, _>>()?,
+                    );
+                }
+                Action::Partition(gs)
+            }
+            ActionV1::HealAll => Action::HealAll,
+            ActionV1::SetLatency {
+                from,
+                to,
+                latency_ms,
+                jitter_ms,
+            } => Action::SetLatency {
+                link: link(*from, *to)?,
+                latency: ms(here, *latency_ms)?,
+                jitter: jitter_ms.map(|j| ms(here, j)).transpose()?,
+            },
+            ActionV1::SetLoss { from, to, loss } => Action::SetLoss {
+                link: link(*from, *to)?,
+                loss_ppm: prob(here, *loss)?,
+            },
+            ActionV1::SetDuplicate { duplicate } => Action::SetDuplicate(prob(here, *duplicate)?),
+            ActionV1::SetClock {
+                node: x,
+                skew_ms,
+                drift_ppm,
+            } => Action::SetClock {
+                node: node(here, *x)?,
+                clock: clock(*skew_ms, *drift_ppm)?,
+            },
+            ActionV1::SetMode { mode, k } => {
+                if *mode == ModeV1::SemiSync && (*k == 0 || *k >= max_nodes.max(2)) {
+                    return err(format!(
+                        "{here}: semi-sync k must be between 1 and the number of followers"
+                    ));
+                }
+                Action::SetMode(mode_to_internal(*mode, *k))
+            }
+            ActionV1::SetQuorum { w, r } => {
+                let Strategy::Leaderless(Leaderless { n, .. }) = strategy else {
+                    return err(format!("{here}: set-quorum needs leaderless replication"));
+                };
+                if *w == 0 || *w > *n || *r == 0 || *r > *n {
+                    return err(format!("{here}: W and R must be between 1 and N = {n}"));
+                }
+                Action::SetQuorum { w: *w, r: *r }
+            }
+            ActionV1::AddNode => Action::AddNode,
+            ActionV1::Workload { workload } => {
+                Action::SetWorkload(Some(workload.to_internal(max_nodes)?))
+            }
+            ActionV1::StopWorkload => Action::SetWorkload(None),
+            ActionV1::Caption { text: t } => Action::Caption(text("caption", t)?),
+        };
+        Ok(action)
+    }
+}
+
+/// Parses one action in the schedule-entry form without `at_ms` (`{"do": "crash", "node": 0}`)
+/// and validates it against the running scenario. The page's `apply()` and embedders use it.
+pub fn decode_action(
+    json: &str,
+    scenario: &Scenario,
+    nodes_now: u16,
+) -> Result<Action, DecodeError> {
+    if json.len() > 64 * 1024 {
+        return err("action is too large");
+    }
+    let a: ActionV1 =
+        serde_json::from_str(json).map_err(|e| DecodeError(format!("invalid action: {e}")))?;
+    a.to_internal(
+        "action",
+        nodes_now,
+        scenario.config.clients,
+        &scenario.config.strategy,
+    )
 }
 
 fn clock(skew_ms: f64, drift_ppm: i32) -> Result<Clock, DecodeError> {

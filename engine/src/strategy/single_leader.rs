@@ -33,6 +33,8 @@ pub struct Durable {
     /// Whom this node voted for, and in which epoch.
     pub voted: Option<(u64, NodeId)>,
     pub log: Log,
+    /// The epoch of the leader that sent the snapshot the log starts from (0: none).
+    pub snapshot_from: u64,
 }
 
 /// State lost in a crash.
@@ -405,6 +407,30 @@ impl SingleLeaderNode {
             return;
         }
         self.follow(ctx, cfg, epoch, leader, out);
+        let log = &mut self.durable.log;
+        if prev_lsn < log.base_lsn() && self.durable.snapshot_from < epoch {
+            // Our log starts from a snapshot an earlier leader sent, which may hold writes this
+            // leader never had. An empty leader log means none of it survives; otherwise ask for
+            // a fresh snapshot.
+            if leader_last == 0 {
+                let writes = log.clear();
+                self.durable.snapshot_from = 0;
+                out.push(Effect::Truncated {
+                    from_lsn: 1,
+                    writes,
+                });
+            } else {
+                out.push(Effect::Send {
+                    to: leader,
+                    msg: Msg::AppendResp {
+                        epoch: self.durable.epoch,
+                        ok: false,
+                        lsn: 0,
+                    },
+                });
+                return;
+            }
+        }
         let log = &mut self.durable.log;
         if prev_lsn > log.last_lsn() {
             out.push(self.resp(leader, false));
