@@ -4,7 +4,7 @@
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::{BenchmarkId, Criterion, Throughput};
-    use replica_engine::bench::{busy_scenario, run_events};
+    use replica_engine::bench::{self, busy_scenario, run_events};
     use replica_engine::scenario::SyncMode;
     use replica_engine::Simulation;
     use std::time::Duration;
@@ -17,14 +17,10 @@ mod native {
             .measurement_time(Duration::from_secs(8))
             .warm_up_time(Duration::from_secs(1));
         g.throughput(Throughput::Elements(EVENTS));
-        for (name, mode) in [
-            ("single-leader-async", SyncMode::Async),
-            ("single-leader-semi-sync", SyncMode::SemiSync { k: 1 }),
-            ("single-leader-sync", SyncMode::Sync),
-        ] {
-            g.bench_with_input(BenchmarkId::new("events", name), &mode, |b, mode| {
+        for (name, scenario) in bench::all() {
+            g.bench_with_input(BenchmarkId::new("events", name), &scenario, |b, s| {
                 b.iter(|| {
-                    let mut sim = Simulation::new(busy_scenario(*mode));
+                    let mut sim = Simulation::new(s.clone());
                     run_events(&mut sim, EVENTS)
                 })
             });

@@ -1,29 +1,38 @@
-//! Quick throughput check: `cargo run --release -p replica-engine --example throughput`.
-use replica_engine::bench::{busy_scenario, run_events};
-use replica_engine::scenario::SyncMode;
+//! Quick throughput check: `cargo run --release -p replica-engine --example throughput [EVENTS]`.
+//! Prints events per second for each benchmark scenario and the time to seek back to the middle
+//! of the run and forward to its end again.
+use replica_engine::bench::{self, run_events};
 use replica_engine::Simulation;
 use std::time::Instant;
 
 fn main() {
-    for mode in [SyncMode::Async, SyncMode::SemiSync { k: 1 }, SyncMode::Sync] {
+    let events: u64 = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    println!(
+        "{:<26} {:>14} {:>10} {:>10} {:>14} {:>14}",
+        "scenario", "events/s", "virtual s", "trace", "seek middle", "seek end"
+    );
+    for (name, scenario) in bench::all() {
         let t0 = Instant::now();
-        let mut sim = Simulation::new(busy_scenario(mode));
-        let end = run_events(&mut sim, 1_000_000);
+        let mut sim = Simulation::new(scenario);
+        let end = run_events(&mut sim, events);
         let dt = t0.elapsed();
         let t1 = Instant::now();
         sim.seek(end / 2);
-        let seek_back = t1.elapsed();
+        let back = t1.elapsed();
         let t2 = Instant::now();
         sim.seek(end);
-        let seek_fwd = t2.elapsed();
+        let fwd = t2.elapsed();
         println!(
-            "{:<28} {:>7.2} M events/s  virtual {:>6.1} s  trace {:>8}  seek to middle {:>6.1} ms, back to end {:>6.1} ms",
-            mode.describe(),
-            1.0 / dt.as_secs_f64(),
+            "{:<26} {:>12.2} M {:>10.1} {:>10} {:>11.1} ms {:>11.1} ms",
+            name,
+            events as f64 / dt.as_secs_f64() / 1e6,
             end as f64 / 1e6,
             sim.trace().len(),
-            seek_back.as_secs_f64() * 1e3,
-            seek_fwd.as_secs_f64() * 1e3
+            back.as_secs_f64() * 1e3,
+            fwd.as_secs_f64() * 1e3
         );
     }
 }
