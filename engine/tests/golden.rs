@@ -412,9 +412,19 @@ fn synchronous_cross_leader_writes_cost_a_round_trip_and_block_while_cut_off() {
     let sim = run("ml-cross-sync-cut-off");
     let f = sim.fates();
     let latency = |op: usize| sim.history()[op].latency().unwrap();
-    assert!(latency(0) > 160_000, "a round trip to the other regions: {}", latency(0));
-    assert_eq!((f[1].fate, f[2].fate), (Fate::Indeterminate, Fate::Indeterminate));
-    assert!(f[1].present && f[2].present, "they reach every region once the cut heals");
+    assert!(
+        latency(0) > 160_000,
+        "a round trip to the other regions: {}",
+        latency(0)
+    );
+    assert_eq!(
+        (f[1].fate, f[2].fate),
+        (Fate::Indeterminate, Fate::Indeterminate)
+    );
+    assert!(
+        f[1].present && f[2].present,
+        "they reach every region once the cut heals"
+    );
     assert_eq!(f[3].fate, Fate::Durable);
     let async_ = run_with("ml-cross-sync-cut-off", "cross_sync", false.into());
     assert!(async_.history()[0].latency().unwrap() < 20_000);

@@ -18,7 +18,6 @@
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
-use crate::strategy::versioned::Dot;
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -81,10 +80,19 @@ impl AnomalyKind {
 struct Acked {
     complete: Time,
     version: (u64, u64),
-    dot: Option<Dot>,
     op: OpId,
     /// The newest version acknowledged for this key up to and including this one.
     newest: ((u64, u64), OpId),
+}
+
+/// An acknowledged write of a multi-leader or leaderless run, filed under its accepting node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct AckedDot {
+    complete: Time,
+    counter: u64,
+    op: OpId,
+    /// The highest counter among this node's acknowledged writes to the key so far.
+    max_counter: u64,
 }
 
 /// State of the live checkers, part of the simulation's world.
@@ -96,6 +104,7 @@ pub struct Live {
     /// Writes known lost or discarded: a read that misses them is not stale.
     pub lost: BTreeSet<OpId>,
     acked: BTreeMap<String, Vec<Acked>>,
+    acked_dots: BTreeMap<String, BTreeMap<NodeId, Vec<AckedDot>>>,
 }
 
 impl Live {
@@ -103,7 +112,23 @@ impl Live {
     pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
         let complete = op.complete.unwrap_or(op.invoke);
         match (&op.kind, &op.result) {
-            (OpKind::Write { key, .. }, OpResult::Written { lsn, epoch, dot }) => {
+            (OpKind::Write { key, .. }, OpResult::Written { dot: Some(dot), .. }) => {
+                let list = self
+                    .acked_dots
+                    .entry(key.clone())
+                    .or_default()
+                    .entry(dot.0)
+                    .or_default();
+                let max_counter = list.last().map_or(dot.1, |p| p.max_counter.max(dot.1));
+                list.push(AckedDot {
+                    complete,
+                    counter: dot.1,
+                    op: op.id,
+                    max_counter,
+                });
+                Vec::new()
+            }
+            (OpKind::Write { key, .. }, OpResult::Written { lsn, epoch, .. }) => {
                 let list = self.acked.entry(key.clone()).or_default();
                 let version = (*epoch, *lsn);
                 let newest = match list.last() {
@@ -113,7 +138,6 @@ impl Live {
                 list.push(Acked {
                     complete,
                     version,
-                    dot: *dot,
                     op: op.id,
                     newest,
                 });
@@ -128,27 +152,39 @@ impl Live {
                     ..
                 },
             ) => {
-                let Some(list) = self.acked.get(key) else {
+                let Some(by_node) = self.acked_dots.get(key) else {
                     return Vec::new();
                 };
-                let n = list.partition_point(|a| a.complete < op.invoke);
                 let returned: BTreeSet<OpId> = write
                     .iter()
                     .copied()
                     .chain(others.iter().map(|(_, w)| *w))
                     .collect();
                 // The newest write acknowledged before the read began that the read does not
-                // reflect (neither returned it nor returned something that saw it).
-                let missed = list[..n]
-                    .iter()
-                    .rev()
-                    .filter(|a| !self.lost.contains(&a.op) && !returned.contains(&a.op))
-                    .find(|a| a.dot.is_some_and(|d| !vv.contains(d)));
+                // reflect (neither returned it nor returned something that saw it). Per
+                // accepting node, a prefix maximum of write counters makes the usual case (no
+                // such write) a binary search.
+                let mut missed: Option<(Time, OpId)> = None;
+                for (node, list) in by_node {
+                    let n = list.partition_point(|a| a.complete < op.invoke);
+                    let seen = vv.get(*node);
+                    if n == 0 || list[n - 1].max_counter <= seen {
+                        continue;
+                    }
+                    let latest = list[..n].iter().rev().find(|a| {
+                        a.counter > seen && !self.lost.contains(&a.op) && !returned.contains(&a.op)
+                    });
+                    if let Some(a) = latest {
+                        if missed.is_none_or(|m| (a.complete, a.op) > m) {
+                            missed = Some((a.complete, a.op));
+                        }
+                    }
+                }
                 match missed {
-                    Some(a) => vec![AnomalyKind::StaleRead {
+                    Some((_, m)) => vec![AnomalyKind::StaleRead {
                         op: op.id,
                         returned: *write,
-                        missed: a.op,
+                        missed: m,
                     }],
                     None => Vec::new(),
                 }
@@ -164,13 +200,19 @@ impl Live {
                 };
                 // Writes acknowledged strictly before the read began.
                 let n = list.partition_point(|a| a.complete < op.invoke);
-                // The newest such write that has not been lost.
-                let newest = list[..n]
-                    .iter()
-                    .rev()
-                    .filter(|a| !self.lost.contains(&a.op))
-                    .map(|a| (a.version, a.op))
-                    .max();
+                if n == 0 {
+                    return Vec::new();
+                }
+                // The newest such write that has not been lost (the prefix maximum, unless that
+                // one was lost, which is rare).
+                let newest = match list[n - 1].newest {
+                    (v, o) if !self.lost.contains(&o) => Some((v, o)),
+                    _ => list[..n]
+                        .iter()
+                        .filter(|a| !self.lost.contains(&a.op))
+                        .map(|a| (a.version, a.op))
+                        .max(),
+                };
                 match newest {
                     Some((v, missed)) if (*epoch, *lsn) < v && *write != Some(missed) => {
                         vec![AnomalyKind::StaleRead {
