@@ -943,8 +943,8 @@ impl World {
                 self.detect_split_brain(node, trace);
             }
             Effect::Discarded { write, by, why } => {
-                if !self.discarded.contains_key(&write) {
-                    self.discarded.insert(write, (by, why));
+                if let std::collections::btree_map::Entry::Vacant(e) = self.discarded.entry(write) {
+                    e.insert((by, why));
                     self.checker.lost.insert(write);
                     self.anomaly(
                         AnomalyKind::Discarded {

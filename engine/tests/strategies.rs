@@ -53,7 +53,7 @@ fn leaderless(
         sloppy,
         resolution: res,
         anti_entropy: 300 * MS,
-        read_repair: nodes % 2 == 0,
+        read_repair: nodes.is_multiple_of(2),
         ..sc::Leaderless::default()
     })
 }

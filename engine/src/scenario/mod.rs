@@ -147,7 +147,7 @@ impl MultiLeader {
         region * (1 + self.followers)
     }
     pub fn is_leader(&self, n: NodeId) -> bool {
-        n % (1 + self.followers) == 0
+        n.is_multiple_of(1 + self.followers)
     }
 }
 

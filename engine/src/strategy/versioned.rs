@@ -197,7 +197,7 @@ impl VStore {
                         next.push(s);
                     }
                     next.push(v);
-                    next.sort_by(|a, b| a.dot.cmp(&b.dot));
+                    next.sort_by_key(|v| v.dot);
                     next
                 }
             }
