@@ -2,7 +2,7 @@
 //! `cargo xtask test`), the trace hash of one fixed scenario must equal the pinned value in
 //! `testdata/determinism.hash`. Rewrite it with `UPDATE_EXPECT=1` after an intended change.
 
-use replica_engine::scenario::{wire, Action};
+use replica_engine::scenario::wire;
 use replica_engine::Simulation;
 
 const SCENARIO: &str = include_str!("../testdata/determinism.json");
@@ -53,8 +53,11 @@ fn acting_live_equals_replaying_the_schedule() {
     assert_eq!(live.act(Action::Crash(0)), 11);
     live.run_until(2_500_000);
     live.seek(800_000); // back in time...
-    let dropped = live.act(Action::Partition(vec![vec![0, 1], vec![2]])); // ...and fork
-                                                                          // Dropped: the scenario's own crash at 1 s and the crash added live at 1.23 s.
+    let dropped = live.act(replica_engine::scenario::Action::Partition(vec![
+        vec![0, 1],
+        vec![2],
+    ])); // ...and fork
+         // Dropped: the scenario's own crash at 1 s and the crash added live at 1.23 s.
     assert_eq!(dropped, 2);
     live.run_until(5_000_000);
 
