@@ -50,7 +50,7 @@ fn acting_live_equals_replaying_the_schedule() {
     let mut live = Simulation::new(s);
     live.run_until(1_234_567);
     // Acting drops the rest of the schedule (the 11 entries after 1.23 s): the run forks.
-    assert_eq!(live.act(Action::Crash(0)), 11);
+    assert_eq!(live.act(replica_engine::scenario::Action::Crash(0)), 11);
     live.run_until(2_500_000);
     live.seek(800_000); // back in time...
     let dropped = live.act(replica_engine::scenario::Action::Partition(vec![
