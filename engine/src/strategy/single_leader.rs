@@ -76,6 +76,8 @@ pub struct LeaderState {
     pub sync_set: BTreeSet<NodeId>,
     /// Writes waiting for acknowledgements, by lsn.
     pub pending: BTreeMap<u64, (ClientId, OpId)>,
+    /// Followers that reported having nothing in common with us: they get a snapshot.
+    pub snapshot_for: BTreeSet<NodeId>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -356,9 +358,11 @@ impl SingleLeaderNode {
         };
         let next = *lead.next.entry(f).or_insert(log.last_lsn() + 1);
         let _ = ctx;
-        if next <= log.base_lsn() || (next == 1 && log.last_lsn() > 0) {
-            // The follower has nothing in common with us (new, or diverged from the first entry):
-            // send a full copy of the data, then stream the log from there.
+        let fresh_start = lead.snapshot_for.remove(&f) && log.last_lsn() > 0;
+        if next <= log.base_lsn() || fresh_start {
+            // The follower has nothing in common with us (new, or diverged from the first entry),
+            // or needs entries our log no longer has: send a full copy of the data, then stream
+            // the log from there.
             let (lsn, lsn_epoch, data, writes) = log.snapshot();
             lead.next.insert(f, lsn + 1);
             out.push(Effect::Send {
@@ -578,6 +582,9 @@ impl SingleLeaderNode {
             }
         } else {
             *next = (*next).saturating_sub(1).min(lsn + 1).max(1);
+            if lsn == 0 {
+                lead.snapshot_for.insert(f);
+            }
             self.send_append(ctx, f, out);
         }
     }
