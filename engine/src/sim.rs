@@ -670,6 +670,15 @@ impl World {
         for _ in 0..n {
             w.join();
         }
+        if bootstrap {
+            // The initial configuration, known to every node: n0 leads epoch 1.
+            for slot in &mut w.nodes {
+                if let NodeLogic::Single(node) = &mut slot.logic {
+                    node.durable.epoch = 1;
+                    node.durable.voted = Some((1, 0));
+                }
+            }
+        }
         for i in 0..n {
             w.run_node(
                 i,

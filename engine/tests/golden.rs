@@ -432,3 +432,21 @@ fn synchronous_cross_leader_writes_cost_a_round_trip_and_block_while_cut_off() {
     assert!(async_.history()[0].latency().unwrap() < 20_000);
     assert!(async_.fates().iter().all(|w| w.fate == Fate::Durable));
 }
+
+#[test]
+fn a_leader_crashing_at_once_is_replaced_in_a_new_epoch() {
+    let s = wire::decode(
+        r#"{"version":1,"schedule":[{"at_ms":0.001,"do":"crash","node":0}],"duration_ms":3000}"#,
+    )
+    .unwrap();
+    let mut sim = Simulation::new(s);
+    sim.run_until(3_000_000);
+    let leaders: Vec<(u64, u16)> = sim.leaders().iter().map(|(e, n)| (*e, *n)).collect();
+    assert_eq!(leaders.len(), 2, "{leaders:?}");
+    assert_eq!(
+        leaders[0],
+        (1, 0),
+        "every node starts knowing n0 leads epoch 1"
+    );
+    assert!(leaders[1].0 >= 2 && leaders[1].1 != 0);
+}
