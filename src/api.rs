@@ -1,26 +1,157 @@
 //! `window.replicaLab`: the stable hook for tests and embedders.
 //!
-//! `version` is the page's crate version; `getState()` returns a JSON-able snapshot of the
-//! simulation (virtual time, nodes with roles and up/down, messages in flight).
+//! - `version`: the page's crate version;
+//! - `getState()`: the snapshot the page draws (virtual time, nodes, clients, messages in flight,
+//!   cut links) plus `history`, `anomalies`, `playing`, `speed` and `max_time_us`;
+//! - `play()`, `pause()`, `seek(ms)`, `step()`: time control, as the buttons do it;
+//! - `apply(action)`: one action in the scenario wire format without `at_ms`, as a JSON string or
+//!   an object, e.g. `{"do":"crash","node":0}`, scheduled at the current virtual time.
+//!
+//! Every function returns a value and never throws: `{ok: true}` or `{ok: false, error}`.
+//! Everything goes through the same reducer as the page's own controls.
 
-use crate::app::SharedSim;
+use crate::state::{Action, Model};
 use js_sys::{Function, Object, Reflect};
+use replica_engine::types::{Time, MS};
 use wasm_bindgen::prelude::*;
+use yew::UseReducerHandle;
 
-/// Installs `window.replicaLab`. Closures are leaked on purpose: the hook lives as long as the page.
-pub fn install(sim: SharedSim) {
+fn set(o: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+fn ok() -> JsValue {
+    let o = Object::new();
+    set(&o, "ok", &JsValue::TRUE);
+    o.into()
+}
+
+fn err(msg: &str) -> JsValue {
+    let o = Object::new();
+    set(&o, "ok", &JsValue::FALSE);
+    set(&o, "error", &JsValue::from_str(msg));
+    o.into()
+}
+
+/// The state as JSON text, or `None` while the simulation is busy (never, between frames).
+/// The snapshot's object is extended in place rather than through `serde_json::Value`, which
+/// would cost the bundle a second JSON model.
+pub fn state_json(m: &Model) -> Option<String> {
+    let sim = m.sim.try_borrow().ok()?;
+    let mut s = serde_json::to_string(&sim.snapshot()).ok()?;
+    if !s.ends_with('}') {
+        return None;
+    }
+    s.pop();
+    s.push_str(",\"history\":");
+    s.push_str(&serde_json::to_string(sim.history()).ok()?);
+    s.push_str(",\"anomalies\":");
+    s.push_str(&serde_json::to_string(sim.anomalies()).ok()?);
+    s.push_str(&format!(
+        ",\"playing\":{},\"speed\":{},\"max_time_us\":{}}}",
+        m.playing, m.speed, m.max_time
+    ));
+    Some(s)
+}
+
+fn method(api: &Object, name: &str, f: Closure<dyn Fn(JsValue) -> JsValue>) {
+    let func: &Function = f.as_ref().unchecked_ref();
+    set(api, name, func);
+    // The hook lives as long as the page.
+    f.forget();
+}
+
+/// Installs `window.replicaLab`.
+pub fn install(model: UseReducerHandle<Model>) {
     let Some(window) = web_sys::window() else {
         return;
     };
     let api = Object::new();
-    let _ = Reflect::set(&api, &"version".into(), &env!("CARGO_PKG_VERSION").into());
-    let get_state = Closure::<dyn Fn() -> JsValue>::new(move || {
-        let snap = sim.borrow().snapshot();
-        let json = serde_json::to_string(&snap).unwrap_or_else(|_| "null".into());
-        js_sys::JSON::parse(&json).unwrap_or(JsValue::NULL)
-    });
-    let f: &Function = get_state.as_ref().unchecked_ref();
-    let _ = Reflect::set(&api, &"getState".into(), f);
-    get_state.forget();
-    let _ = Reflect::set(&window, &"replicaLab".into(), &api);
+    set(&api, "version", &env!("CARGO_PKG_VERSION").into());
+
+    let m = model.clone();
+    method(
+        &api,
+        "getState",
+        Closure::new(move |_: JsValue| {
+            let h = m.clone();
+            state_json(&h)
+                .and_then(|s| js_sys::JSON::parse(&s).ok())
+                .unwrap_or(JsValue::NULL)
+        }),
+    );
+    for (name, action) in [("play", Action::Play), ("pause", Action::Pause)] {
+        let m = model.clone();
+        method(
+            &api,
+            name,
+            Closure::new(move |_: JsValue| {
+                m.dispatch(action.clone());
+                ok()
+            }),
+        );
+    }
+    let m = model.clone();
+    method(
+        &api,
+        "seek",
+        Closure::new(move |ms: JsValue| match ms.as_f64() {
+            Some(ms) if ms.is_finite() && ms >= 0.0 => {
+                m.dispatch(Action::Seek {
+                    t: (ms * MS as f64).round() as Time,
+                    pause: false,
+                });
+                ok()
+            }
+            _ => err("seek(ms) needs a number of milliseconds ≥ 0"),
+        }),
+    );
+    let m = model.clone();
+    method(
+        &api,
+        "step",
+        Closure::new(move |_: JsValue| {
+            m.dispatch(Action::Step);
+            ok()
+        }),
+    );
+    let m = model;
+    method(
+        &api,
+        "apply",
+        Closure::new(move |input: JsValue| {
+            // The browser parses the JSON; see `wire_action` for why.
+            let obj = match input.as_string() {
+                Some(text) => match js_sys::JSON::parse(&text) {
+                    Ok(v) => v,
+                    Err(_) => return err("invalid action: not valid JSON"),
+                },
+                None => input,
+            };
+            if !obj.is_object() {
+                return err("apply(action) needs an action object or its JSON text");
+            }
+            let parsed = {
+                let h = m.clone();
+                let Ok(sim) = h.sim.try_borrow() else {
+                    return err("busy");
+                };
+                let cfg = sim.config();
+                crate::wire_action::action(
+                    &obj,
+                    sim.nodes().len() as u16,
+                    cfg.clients,
+                    &cfg.strategy,
+                )
+            };
+            match parsed {
+                Ok(a) => {
+                    m.dispatch(Action::Act(a));
+                    ok()
+                }
+                Err(e) => err(&e),
+            }
+        }),
+    );
+    set(&window, "replicaLab", &api);
 }

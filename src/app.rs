@@ -1,39 +1,198 @@
-//! The root component.
+//! The root component: lays the page out and derives each component's props from the model.
+//!
+//! It renders once per animation frame while playing (the clock moves), but every child gets
+//! props that compare equal when nothing it shows changed, so only the clock, the timeline and
+//! whatever really changed re-render. The heavier panels (inspector, results, event log) are
+//! memoised on the model's `slow_rev`, which moves a few times per second at most.
 
+use crate::anim::{self, Hits};
 use crate::api;
-use crate::components::cluster::ClusterView;
-use replica_engine::{Scenario, Simulation};
-use std::cell::RefCell;
+use crate::components::controls::{Controls, ControlsView};
+use crate::components::event_log::{self, EventLog};
+use crate::components::help;
+use crate::components::inspector::{Inspect, Inspector};
+use crate::components::results::{Results, ResultsData};
+use crate::components::stage::{stage, StageProps, Tip};
+use crate::components::timeline::{time_bar, TimeBarProps};
+use crate::keys;
+use crate::state::{on_click, Action, Model, Selection, Tab};
+use crate::words;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// The page's model, shared with the `window.replicaLab` hook.
-pub type SharedSim = Rc<RefCell<Simulation>>;
-
 #[function_component(App)]
 pub fn app() -> Html {
-    let sim: SharedSim = use_memo((), |_| {
-        Rc::new(RefCell::new(Simulation::new(Scenario::default())))
-    })
-    .as_ref()
-    .clone();
+    let model = use_reducer(|| Model::initial(!anim::prefers_reduced_motion()));
+    let canvas = use_node_ref();
+    let hits = (*use_memo((), |_| Hits::default())).clone();
     {
-        let sim = sim.clone();
-        use_effect_with((), move |_| api::install(sim));
+        let (model, canvas, hits) = (model.clone(), canvas.clone(), hits.clone());
+        use_effect_with((), move |_| {
+            api::install(model.clone());
+            let keys = keys::install(model.clone());
+            let running = anim::start(model, canvas, hits);
+            move || {
+                drop(running);
+                drop(keys);
+            }
+        });
     }
-    let snapshot = sim.borrow().snapshot();
+    let dispatch = model.dispatcher();
+    let m: &Model = &model;
+    let sim = m.sim.borrow();
+    let snap = sim.snapshot();
+    let now = snap.time_us;
+    let selected_node = match m.selected {
+        Some(Selection::Node(n)) => Some(n),
+        _ => None,
+    };
+    let controls = ControlsView::of(&sim, &snap, selected_node);
+    let inspect = use_memo(
+        (m.selected, m.slow_rev, m.tab == Tab::Inspector),
+        |(sel, _, shown)| {
+            sel.filter(|_| *shown)
+                .and_then(|s| Inspect::build(&sim, &snap, s))
+                .map(Rc::new)
+        },
+    );
+    let results = use_memo((m.slow_rev, m.tab == Tab::Results), |(_, shown)| {
+        if *shown {
+            ResultsData::build(&sim)
+        } else {
+            ResultsData::default()
+        }
+    });
+    let log = use_memo((m.slow_rev, m.log_mask), |(_, mask)| {
+        event_log::build(&sim, *mask)
+    });
+    let tip = m.hover.and_then(|h| {
+        let msg = snap.messages.iter().find(|x| x.id == h.id)?;
+        Some(Tip {
+            hover: h,
+            title: format!("{} {} → {}", msg.kind.name(), msg.from, msg.to),
+            body: sim.message_summary(h.id).unwrap_or_default(),
+            when: format!(
+                "sent {} · arrives {}",
+                words::time(msg.sent_us),
+                words::time(msg.arrive_us)
+            ),
+        })
+    });
+    let anomalies = sim.anomalies().len();
+    let leader = snap
+        .nodes
+        .iter()
+        .find(|n| n.up && n.role.name() == "leader")
+        .map(|l| (l.id, l.epoch));
+    let n = snap.nodes.len();
+    drop(sim);
+    // The cluster view does not show the nodes' own clocks, which change every frame; leaving
+    // them out lets it skip re-rendering while nothing it shows changes.
+    let mut nodes = snap.nodes;
+    for node in &mut nodes {
+        node.clock_us = 0;
+    }
+
+    let tab = |t: Tab, label: String, id: &'static str| {
+        let on = m.tab == t;
+        html! {
+            <button role="tab" id={format!("tab-{id}")} aria-selected={on.to_string()}
+                aria-controls={format!("panel-{id}")} class={classes!("tab", on.then_some("on"))}
+                onclick={on_click(&dispatch, Action::Tab(t))}>{ label }</button>
+        }
+    };
+    let (panel_id, panel) = match m.tab {
+        Tab::Controls => (
+            "controls",
+            html! { <Controls view={controls} dispatch={dispatch.clone()} /> },
+        ),
+        Tab::Inspector => (
+            "inspector",
+            html! { <Inspector data={(*inspect).clone()} dispatch={dispatch.clone()} /> },
+        ),
+        Tab::Results => (
+            "results",
+            html! { <Results data={results.clone()} dispatch={dispatch.clone()} /> },
+        ),
+    };
+    let notice = m.notice.as_ref().map(|x| {
+        html! {
+            <div class={classes!("notice", x.warn.then_some("warn"))} role="status">
+                <span>{ &x.text }</span>
+                <button class="ghost" aria-label="Dismiss notice"
+                    onclick={on_click(&dispatch, Action::DismissNotice)}>{ "×" }</button>
+            </div>
+        }
+    });
+    let open_help = on_click(&dispatch, Action::Help(true));
+    let to_results = on_click(&dispatch, Action::Tab(Tab::Results));
+    let count = match n {
+        1 => "One database node".to_string(),
+        2 => "Two database nodes".into(),
+        3 => "Three database nodes".into(),
+        n => format!("{n} database nodes"),
+    };
     html! {
         <div class="app">
             <header class="top">
-                <h1>{ "Replica Lab" }</h1>
-                <p class="tagline">{ "See database replication work, and fail." }</p>
+                <div class="brand">
+                    <h1>{ "Replica Lab" }</h1>
+                    <p class="tagline">
+                        { count }{ " replicate writes from clients through one leader (the filled node with a crown). " }
+                        <strong>{ "Try: click the leader and crash it." }</strong>
+                    </p>
+                </div>
+                <button class="help-btn" aria-label="Help and keyboard shortcuts" title="Help (?)" onclick={open_help}>{ "?" }</button>
             </header>
-            <main>
-                <ClusterView snapshot={Rc::new(snapshot)} />
+            <main class="work">
+                <section class="view" aria-label="Cluster">
+                    <div class="status">
+                        { match leader {
+                            Some((id, epoch)) => html! { <span class="pill leader">{ format!("leader n{id} · epoch {epoch}") }</span> },
+                            None => html! { <span class="pill warn">{ "no leader" }</span> },
+                        } }
+                        <span class="pill">{ if snap.strategy == "single-leader" {
+                            format!("followers {}", snap.mode)
+                        } else {
+                            format!("{} · {}", snap.strategy, snap.mode)
+                        } }</span>
+                        if anomalies > 0 {
+                            <button class="pill bad" onclick={to_results}>
+                                { format!("{anomalies} anomal{}", if anomalies == 1 { "y" } else { "ies" }) }
+                            </button>
+                        }
+                        { notice.unwrap_or_default() }
+                        <span class={classes!("pill", "state", m.playing.then_some("playing"))}>{ if m.playing { "playing" } else { "paused" } }</span>
+                    </div>
+                    { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
+                        cut: Rc::new(snap.cut), selected: m.selected, hover: m.hover, tip, canvas, hits,
+                        dispatch: dispatch.clone() }) }
+                </section>
+                { time_bar(TimeBarProps { now, max_time: m.max_time, playing: m.playing, speed: m.speed,
+                    marks: &m.marks, dispatch: &dispatch }) }
+                <aside class="side">
+                    <div class="tabs" role="tablist" aria-label="Panels">
+                        { tab(Tab::Controls, "Controls".into(), "controls") }
+                        { tab(Tab::Inspector, match m.selected {
+                            Some(Selection::Node(n)) => format!("Inspect n{n}"),
+                            Some(Selection::Link(a, b)) => format!("Link n{a}–n{b}"),
+                            None => "Inspect".into(),
+                        }, "inspector") }
+                        { tab(Tab::Results, if anomalies > 0 { format!("Results ({anomalies}!)") } else { "Results".into() }, "results") }
+                    </div>
+                    <div class="panel" role="tabpanel" id={format!("panel-{panel_id}")} aria-labelledby={format!("tab-{panel_id}")}>
+                        { panel }
+                    </div>
+                </aside>
             </main>
+            <EventLog lines={log.clone()} mask={m.log_mask} dispatch={dispatch.clone()} />
             <footer>
+                <span>{ format!("Replica Lab {} · a deterministic simulation: the same seed and actions replay exactly. Press ? for shortcuts.", env!("CARGO_PKG_VERSION")) }</span>
                 <a href="https://github.com/replica-lab/replica-lab#readme">{ "Source and README" }</a>
             </footer>
+            if m.help {
+                { help::help(&dispatch) }
+            }
         </div>
     }
 }

@@ -1,3 +1,10 @@
 //! Small components with `PartialEq` props, so unchanged parts skip re-rendering.
 
 pub mod cluster;
+pub mod controls;
+pub mod event_log;
+pub mod help;
+pub mod inspector;
+pub mod results;
+pub mod stage;
+pub mod timeline;

@@ -1,0 +1,291 @@
+//! The inspector: what one selected node holds (log, data, notes) and what can be done to it, or
+//! the state of one selected link with buttons to cut or heal it.
+//!
+//! Keys whose value differs between nodes are highlighted: that is replication lag (or a lost
+//! write) made visible.
+
+use crate::components::cluster::lag_text;
+use crate::state::{on_click, Action, Model, Selection};
+use replica_engine::scenario::Action as SimAction;
+use replica_engine::sim::{NodeDetail, NodeSnapshot, Snapshot};
+use replica_engine::{NodeId, Simulation};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Peer {
+    pub id: NodeId,
+    /// This node → peer is cut.
+    pub out_cut: bool,
+    /// Peer → this node is cut.
+    pub in_cut: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeInspect {
+    pub node: NodeSnapshot,
+    pub detail: NodeDetail,
+    /// Keys of this node whose value is not the same on every node.
+    pub diverged: Vec<String>,
+    pub peers: Vec<Peer>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inspect {
+    Node(Box<NodeInspect>),
+    Link {
+        a: NodeId,
+        b: NodeId,
+        ab: bool,
+        ba: bool,
+    },
+}
+
+impl Inspect {
+    pub fn build(sim: &Simulation, snap: &Snapshot, sel: Selection) -> Option<Inspect> {
+        let cut = |a: NodeId, b: NodeId| snap.cut.contains(&(a, b));
+        match sel {
+            Selection::Node(id) => {
+                let node = snap.nodes.get(id as usize)?.clone();
+                let detail = sim.node_detail(id)?;
+                // Every node's data, in key order (as the engine lists it).
+                let all: Vec<Vec<(String, String)>> = (0..snap.nodes.len() as NodeId)
+                    .filter_map(|n| sim.node_detail(n))
+                    .map(|d| d.data.into_iter().map(|l| (l.key, l.value)).collect())
+                    .collect();
+                let diverged = detail
+                    .data
+                    .iter()
+                    .filter(|l| {
+                        all.iter().any(|data| {
+                            match data.binary_search_by(|(k, _)| k.as_str().cmp(&l.key)) {
+                                Ok(i) => data[i].1 != l.value,
+                                Err(_) => true,
+                            }
+                        })
+                    })
+                    .map(|l| l.key.clone())
+                    .collect();
+                let peers = (0..snap.nodes.len() as NodeId)
+                    .filter(|&p| p != id)
+                    .map(|p| Peer {
+                        id: p,
+                        out_cut: cut(id, p),
+                        in_cut: cut(p, id),
+                    })
+                    .collect();
+                Some(Inspect::Node(Box::new(NodeInspect {
+                    node,
+                    detail,
+                    diverged,
+                    peers,
+                })))
+            }
+            Selection::Link(a, b) => {
+                let n = snap.nodes.len() as NodeId;
+                (a < n && b < n).then(|| Inspect::Link {
+                    a,
+                    b,
+                    ab: cut(a, b),
+                    ba: cut(b, a),
+                })
+            }
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct InspectorProps {
+    pub data: Option<Rc<Inspect>>,
+    pub dispatch: UseReducerDispatcher<Model>,
+}
+
+#[function_component(Inspector)]
+pub fn inspector(p: &InspectorProps) -> Html {
+    let act = |a: SimAction| on_click(&p.dispatch, Action::Act(a));
+    let close = on_click(&p.dispatch, Action::Select(None));
+    let Some(data) = p.data.as_deref() else {
+        return html! {
+            <div class="inspector empty">
+                <p>{ "Click a node in the picture to see its log and data, and to crash or restart it." }</p>
+                <p>{ "Click the line between two nodes to cut that link (one way or both)." }</p>
+            </div>
+        };
+    };
+    match data {
+        Inspect::Link { a, b, ab, ba } => {
+            let (a, b) = (*a, *b);
+            let state = match (ab, ba) {
+                (false, false) => "Connected both ways.".to_string(),
+                (true, true) => "Cut both ways: neither node hears the other.".to_string(),
+                (true, false) => {
+                    format!("Cut one way: n{b} hears nothing from n{a}, but n{a} still hears n{b}.")
+                }
+                (false, true) => {
+                    format!("Cut one way: n{a} hears nothing from n{b}, but n{b} still hears n{a}.")
+                }
+            };
+            html! {
+                <div class="inspector">
+                    <div class="insp-head">
+                        <h2>{ format!("Link n{a} ↔ n{b}") }</h2>
+                        <button class="ghost" aria-label="Close inspector" onclick={close}>{ "×" }</button>
+                    </div>
+                    <p class="facts">{ state }</p>
+                    <div class="buttons">
+                        if !(*ab && *ba) {
+                            <button class="danger" onclick={act(SimAction::Cut { from: a, to: b, both: true })}>{ "Cut both ways" }</button>
+                        }
+                        if !*ab {
+                            <button onclick={act(SimAction::Cut { from: a, to: b, both: false })}>{ format!("Cut n{a} → n{b} only") }</button>
+                        }
+                        if !*ba {
+                            <button onclick={act(SimAction::Cut { from: b, to: a, both: false })}>{ format!("Cut n{b} → n{a} only") }</button>
+                        }
+                        if *ab || *ba {
+                            <button class="good" onclick={act(SimAction::Heal { from: a, to: b, both: true })}>{ "Heal" }</button>
+                        }
+                    </div>
+                </div>
+            }
+        }
+        Inspect::Node(ni) => node_view(ni, act, close),
+    }
+}
+
+fn node_view(
+    ni: &NodeInspect,
+    act: impl Fn(SimAction) -> Callback<MouseEvent>,
+    close: Callback<MouseEvent>,
+) -> Html {
+    let n = &ni.node;
+    let d = &ni.detail;
+    let id = n.id;
+    let role = n.role.name();
+    let mut facts = vec![
+        format!("epoch {}", n.epoch),
+        format!("log up to lsn {}", n.last_lsn),
+    ];
+    if n.up && role != "leader" {
+        facts.push(lag_text(n));
+        if let Some(l) = n.leader {
+            facts.push(format!("follows n{l}"));
+        }
+    }
+    if n.sync {
+        facts.push("the leader waits for it".into());
+    }
+    if d.clock_us != 0 && d.clock_us != n.clock_us {
+        facts.push(format!(
+            "its clock reads {}",
+            crate::words::time(d.clock_us)
+        ));
+    }
+    let diverged_here = d
+        .data
+        .iter()
+        .filter(|l| ni.diverged.contains(&l.key))
+        .count();
+    html! {
+        <div class="inspector">
+            <div class="insp-head">
+                <h2>{ format!("n{id}") }</h2>
+                if n.up {
+                    <span class={classes!("pill", role)}>{ role }</span>
+                } else {
+                    <span class="pill down">{ "crashed" }</span>
+                }
+                <button class="ghost" aria-label="Close inspector" onclick={close}>{ "×" }</button>
+            </div>
+            <p class="facts">{ facts.join(" · ") }</p>
+            <div class="buttons">
+                if n.up {
+                    <button class="danger" onclick={act(SimAction::Crash(id))}>{ format!("Crash n{id}") }</button>
+                } else {
+                    <button class="good" onclick={act(SimAction::Restart(id))}>{ format!("Restart n{id}") }</button>
+                }
+            </div>
+            <section>
+                <h3>{ format!("Data · {} key{}", d.data.len(), if d.data.len() == 1 { "" } else { "s" }) }</h3>
+                if d.data.is_empty() {
+                    <p class="muted">{ "No data yet." }</p>
+                } else {
+                    <table class="data">
+                        <thead><tr><th scope="col">{ "key" }</th><th scope="col">{ "value" }</th><th scope="col">{ "version" }</th></tr></thead>
+                        <tbody>
+                            { for d.data.iter().map(|l| {
+                                let diff = ni.diverged.contains(&l.key);
+                                html! {
+                                    <tr class={classes!(diff.then_some("diverged"))}>
+                                        <td>{ &l.key }{ if diff { html! { <span class="ne" title="Another node has a different value (or none)">{ " ≠" }</span> } } else { html!() } }</td>
+                                        <td>{ &l.value }</td>
+                                        <td class="muted">{ format!("{} · #{}", l.version, l.write) }</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                    if diverged_here > 0 {
+                        <p class="legend-note"><span class="ne">{ "≠" }</span>{ " differs on another node" }</p>
+                    }
+                }
+            </section>
+            <section>
+                <h3>{ "Log (newest first)" }</h3>
+                if d.log.is_empty() {
+                    <p class="muted">{ "Empty." }</p>
+                } else {
+                    <table class="log">
+                        <thead><tr><th scope="col">{ "lsn" }</th><th scope="col">{ "epoch" }</th><th scope="col">{ "entry" }</th><th scope="col">{ "write" }</th></tr></thead>
+                        <tbody>
+                            { for d.log.iter().rev().map(|l| html! {
+                                <tr>
+                                    <td>{ l.lsn }</td>
+                                    <td>{ l.epoch }</td>
+                                    <td>{ format!("{}={}", l.key, l.value) }</td>
+                                    <td class="muted">{ format!("#{}", l.write) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </section>
+            if !d.notes.is_empty() {
+                <section>
+                    <h3>{ "Notes" }</h3>
+                    <ul class="notes">{ for d.notes.iter().map(|t| html! { <li>{ t }</li> }) }</ul>
+                </section>
+            }
+            if !ni.peers.is_empty() {
+                <section>
+                    <h3>{ "Links" }</h3>
+                    <table class="peers">
+                        <tbody>
+                            { for ni.peers.iter().map(|p| {
+                                let q = p.id;
+                                let toggle = |from: NodeId, to: NodeId, is_cut: bool| {
+                                    let a = if is_cut {
+                                        SimAction::Heal { from, to, both: false }
+                                    } else {
+                                        SimAction::Cut { from, to, both: false }
+                                    };
+                                    let label = format!("{} n{from} → n{to}", if is_cut { "Heal" } else { "Cut" });
+                                    html! {
+                                        <button class={classes!("small", is_cut.then_some("is-cut"))}
+                                            aria-label={label} onclick={act(a)}>
+                                            { format!("n{from} → n{to}") }{ if is_cut { " ✕" } else { "" } }
+                                        </button>
+                                    }
+                                };
+                                html! {
+                                    <tr><td>{ toggle(id, q, p.out_cut) }</td><td>{ toggle(q, id, p.in_cut) }</td></tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                    <p class="muted small">{ "Click a direction to cut it; ✕ marks a cut direction (click to heal)." }</p>
+                </section>
+            }
+        </div>
+    }
+}

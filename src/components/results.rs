@@ -1,0 +1,180 @@
+//! Results: what the clients saw (recent operations), what the checkers found (anomalies), and
+//! what became of every write (durable, lost, unknown).
+
+use crate::state::{on_click, Action, Model};
+use crate::words;
+use replica_engine::check::{AnomalyKind, Fate};
+use replica_engine::types::Time;
+use replica_engine::Simulation;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The newest this many operations and writes are listed.
+const RECENT: usize = 60;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpRow {
+    pub id: u32,
+    pub client: u16,
+    pub node: u16,
+    pub text: String,
+    pub result: String,
+    pub class: &'static str,
+    pub latency: Option<Time>,
+    pub stale: bool,
+    pub t: Time,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FateRow {
+    pub op: u32,
+    pub kv: String,
+    pub label: &'static str,
+    pub class: &'static str,
+    pub why: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ResultsData {
+    pub ops: Vec<OpRow>,
+    pub anomalies: Vec<(Time, &'static str, String)>,
+    pub fates: Vec<FateRow>,
+    pub writes: usize,
+    pub acked: usize,
+    pub lost: usize,
+    pub unknown: usize,
+    pub stale: usize,
+}
+
+impl ResultsData {
+    pub fn build(sim: &Simulation) -> Self {
+        let history = sim.history();
+        let anomalies = sim.anomalies();
+        let stale: Vec<u32> = anomalies
+            .iter()
+            .filter_map(|a| match a.kind {
+                AnomalyKind::StaleRead { op, .. } => Some(op),
+                _ => None,
+            })
+            .collect();
+        let ops = history
+            .iter()
+            .rev()
+            .take(RECENT)
+            .map(|o| OpRow {
+                id: o.id,
+                client: o.client,
+                node: o.node,
+                text: words::op_text(o),
+                result: words::result_text(o),
+                class: words::result_class(o),
+                latency: o.latency(),
+                stale: stale.contains(&o.id),
+                t: o.invoke,
+            })
+            .collect();
+        let fates = sim.fates();
+        let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
+        let (lost, unknown) = (count(Fate::Lost), count(Fate::Indeterminate));
+        // Lost writes first (they are the story), then the newest others.
+        let row = |w: &replica_engine::check::WriteFate| FateRow {
+            op: w.op,
+            kv: format!("{}={}", w.key, w.value),
+            label: words::fate_label(w.fate),
+            class: words::fate_class(w),
+            why: w.why.clone(),
+        };
+        let lost_first = fates.iter().rev().filter(|w| w.fate == Fate::Lost);
+        let others = fates.iter().rev().filter(|w| w.fate != Fate::Lost);
+        let rows: Vec<FateRow> = lost_first.chain(others).take(RECENT).map(row).collect();
+        ResultsData {
+            ops,
+            anomalies: anomalies
+                .iter()
+                .map(|a| (a.t, a.kind.name(), words::anomaly_text(a, history)))
+                .collect(),
+            writes: fates.len(),
+            acked: fates.iter().filter(|w| w.acked).count(),
+            lost,
+            unknown,
+            stale: stale.len(),
+            fates: rows,
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ResultsProps {
+    pub data: Rc<ResultsData>,
+    pub dispatch: UseReducerDispatcher<Model>,
+}
+
+#[function_component(Results)]
+pub fn results(p: &ResultsProps) -> Html {
+    let r = &p.data;
+    let seek = |t: Time| on_click(&p.dispatch, Action::Seek { t, pause: true });
+    html! {
+        <div class="results">
+            <dl class="summary">
+                <div><dt>{ "writes" }</dt><dd>{ r.writes }</dd></div>
+                <div><dt>{ "acknowledged" }</dt><dd>{ r.acked }</dd></div>
+                <div class={classes!((r.lost > 0).then_some("bad"))}><dt>{ "lost" }</dt><dd>{ r.lost }</dd></div>
+                <div class={classes!((r.unknown > 0).then_some("warn"))}><dt>{ "unknown" }</dt><dd>{ r.unknown }</dd></div>
+                <div class={classes!((r.stale > 0).then_some("bad"))}><dt>{ "stale reads" }</dt><dd>{ r.stale }</dd></div>
+            </dl>
+            <section>
+                <h3>{ format!("Anomalies ({})", r.anomalies.len()) }</h3>
+                if r.anomalies.is_empty() {
+                    <p class="muted">{ "None so far. Try crashing the leader while clients write, with asynchronous followers." }</p>
+                } else {
+                    <ul class="anomalies">
+                        { for r.anomalies.iter().rev().map(|(t, kind, text)| html! {
+                            <li class={*kind}>
+                                <button class="link-like" onclick={seek(*t)} title="Go to this moment">{ words::time(*t) }</button>
+                                <span>{ text }</span>
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </section>
+            <section>
+                <h3>{ "Client operations (newest first)" }</h3>
+                if r.ops.is_empty() {
+                    <p class="muted">{ "No operations yet." }</p>
+                } else {
+                    <table class="ops">
+                        <thead><tr><th scope="col">{ "operation" }</th><th scope="col">{ "result" }</th><th scope="col">{ "took" }</th></tr></thead>
+                        <tbody>
+                            { for r.ops.iter().map(|o| html! {
+                                <tr class={classes!(o.class, o.stale.then_some("stale"))}>
+                                    <td>
+                                        <span class="op-id">{ format!("#{} ", o.id) }</span>{ &o.text }
+                                        <span class="op-route">{ format!("c{} → n{}", o.client, o.node) }</span>
+                                    </td>
+                                    <td>{ &o.result }{ if o.stale { html! { <span class="flag">{ "stale" }</span> } } else { html!() } }</td>
+                                    <td class="muted">{ o.latency.map(words::span).unwrap_or_default() }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </section>
+            <section>
+                <h3>{ "What became of each write" }</h3>
+                if r.fates.is_empty() {
+                    <p class="muted">{ "No writes yet." }</p>
+                } else {
+                    <ul class="fates">
+                        { for r.fates.iter().map(|f| html! {
+                            <li class={f.class}>
+                                <span class="fate">{ f.label }</span>
+                                <span class="kv">{ format!("#{} {}", f.op, f.kv) }</span>
+                                <span class="why">{ &f.why }</span>
+                            </li>
+                        }) }
+                    </ul>
+                }
+            </section>
+        </div>
+    }
+}

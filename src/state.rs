@@ -1,0 +1,617 @@
+//! The page's state: one [`Model`] that owns the simulation, changed only by [`Action`]s.
+//!
+//! Everything the user does, and every animation frame, becomes an `Action`. The reducer is the
+//! only code that mutates the simulation: it advances virtual time, seeks, adds schedule entries
+//! through [`Simulation::act`] and restarts runs. Components receive plain data derived from the
+//! model and a dispatcher, never the simulation itself.
+//!
+//! Returning the very same `Rc<Model>` from the reducer means "nothing changed" and Yew skips the
+//! render; a paused page therefore costs nothing per frame.
+
+use replica_engine::scenario::{Action as SimAction, Config, Scenario, Strategy, SyncMode};
+use replica_engine::types::{NodeId, Time, MS};
+use replica_engine::{Simulation, TraceKind};
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The simulation, shared read-only with the animation loop and `window.replicaLab`.
+pub type SharedSim = Rc<RefCell<Simulation>>;
+
+/// Slowest and fastest playback, in virtual time per wall-clock time.
+pub const MIN_SPEED: f64 = 0.01;
+pub const MAX_SPEED: f64 = 10.0;
+/// Default playback: a 40 ms message takes about two thirds of a second on screen.
+pub const DEFAULT_SPEED: f64 = 0.06;
+/// How often, at most, the heavier panels (log, inspector, results) refresh while playing.
+const SLOW_REFRESH_MS: f64 = 150.0;
+/// How long a notice stays up, in wall-clock milliseconds.
+const NOTICE_MS: f64 = 6000.0;
+
+/// What is selected in the cluster view.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Selection {
+    Node(NodeId),
+    /// A pair of nodes, smaller id first.
+    Link(NodeId, NodeId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Controls,
+    Inspector,
+    Results,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MarkKind {
+    Fault,
+    Role,
+    Anomaly,
+    Setting,
+}
+
+impl MarkKind {
+    pub fn class(self) -> &'static str {
+        match self {
+            MarkKind::Fault => "fault",
+            MarkKind::Role => "role",
+            MarkKind::Anomaly => "anomaly",
+            MarkKind::Setting => "setting",
+        }
+    }
+}
+
+/// A point of interest on the timeline.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub t: Time,
+    pub kind: MarkKind,
+    pub text: String,
+}
+
+/// A message under the pointer (or tapped), with where to show its label, in stage pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hover {
+    pub id: u64,
+    pub x: f64,
+    pub y: f64,
+    pub pinned: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    /// Wall-clock time (performance.now) after which it disappears.
+    pub until: f64,
+    pub warn: bool,
+}
+
+/// A setting that is part of the run's configuration rather than a schedule action: changing it
+/// starts the run over (with the same seed and workload, so runs stay comparable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Restart {
+    Same,
+    Nodes(u16),
+    Fencing(bool),
+    Seed(u64),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// An animation frame: `dt` wall-clock milliseconds passed; `wall` is performance.now().
+    Tick {
+        dt: f64,
+        wall: f64,
+    },
+    Play,
+    Pause,
+    TogglePlay,
+    SetSpeed(f64),
+    /// Process exactly one event.
+    Step,
+    /// Move to a virtual time (backwards or forwards); pauses when asked.
+    Seek {
+        t: Time,
+        pause: bool,
+    },
+    /// Move back by this much virtual time.
+    Back(Time),
+    /// A schedule entry at the current moment.
+    Act(SimAction),
+    Restart(Restart),
+    Select(Option<Selection>),
+    Tab(Tab),
+    Hover(Option<Hover>),
+    DismissNotice,
+    Help(bool),
+    LogMask(u8),
+}
+
+/// A click handler that dispatches `action`. One shared closure type for every button keeps the
+/// bundle small: each distinct closure costs its own glue code.
+pub fn on_click(d: &UseReducerDispatcher<Model>, action: Action) -> Callback<MouseEvent> {
+    let d = d.clone();
+    Callback::from(move |_: MouseEvent| d.dispatch(action.clone()))
+}
+
+#[derive(Clone)]
+pub struct Model {
+    pub sim: SharedSim,
+    pub playing: bool,
+    pub speed: f64,
+    /// Virtual microseconds owed to the engine but smaller than one.
+    carry: f64,
+    /// The latest virtual time reached in this branch of the run (the timeline's right end).
+    pub max_time: Time,
+    /// Changes whenever the heavier panels should refresh.
+    pub slow_rev: u64,
+    since_slow: f64,
+    pub selected: Option<Selection>,
+    pub tab: Tab,
+    pub hover: Option<Hover>,
+    pub notice: Option<Notice>,
+    pub help: bool,
+    pub log_mask: u8,
+    pub marks: Rc<Vec<Mark>>,
+    /// Trace events up to this index have been looked at for marks...
+    scanned: usize,
+    /// ...and marks exist for everything up to this time.
+    marks_until: Time,
+    /// Last wall-clock time seen, for notices created by user actions.
+    wall: f64,
+}
+
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.sim, &other.sim)
+            && self.playing == other.playing
+            && self.speed == other.speed
+            && self.max_time == other.max_time
+            && self.slow_rev == other.slow_rev
+            && self.selected == other.selected
+            && self.tab == other.tab
+            && self.hover == other.hover
+            && self.notice == other.notice
+            && self.help == other.help
+            && self.log_mask == other.log_mask
+            && Rc::ptr_eq(&self.marks, &other.marks)
+    }
+}
+
+impl Model {
+    pub fn new(sim: Simulation, playing: bool) -> Self {
+        Model {
+            sim: Rc::new(RefCell::new(sim)),
+            playing,
+            speed: DEFAULT_SPEED,
+            carry: 0.0,
+            max_time: 0,
+            slow_rev: 0,
+            since_slow: 0.0,
+            selected: None,
+            tab: Tab::Controls,
+            hover: None,
+            notice: None,
+            help: false,
+            log_mask: crate::words::Category::DEFAULT_MASK,
+            marks: Rc::new(Vec::new()),
+            scanned: 0,
+            marks_until: 0,
+            wall: 0.0,
+        }
+    }
+
+    /// The page's first run.
+    pub fn initial(playing: bool) -> Self {
+        Model::new(Simulation::new(Scenario::default()), playing)
+    }
+
+    pub fn now(&self) -> Time {
+        self.sim.borrow().now()
+    }
+
+    fn notify(&mut self, text: String, warn: bool) {
+        self.notice = Some(Notice {
+            text,
+            until: self.wall + NOTICE_MS,
+            warn,
+        });
+    }
+
+    /// After the simulation moved: extend the timeline and collect new marks.
+    fn after_move(&mut self) {
+        let sim = self.sim.borrow();
+        self.max_time = self.max_time.max(sim.now());
+        let trace = sim.trace();
+        if self.scanned > trace.len() {
+            self.scanned = trace.len(); // A seek backwards truncated the trace.
+        }
+        let mut marks: Option<Vec<Mark>> = None;
+        for e in &trace[self.scanned..] {
+            if e.t < self.marks_until {
+                continue; // Replayed after a seek: already marked.
+            }
+            let Some((kind, text)) = mark_of(&e.kind) else {
+                continue;
+            };
+            let list = marks.get_or_insert_with(|| (*self.marks).clone());
+            // One mark per kind and moment: a partition cuts many links at once.
+            let dup = list
+                .iter()
+                .rev()
+                .take_while(|m| m.t == e.t)
+                .any(|m| m.kind == kind);
+            if !dup {
+                list.push(Mark { t: e.t, kind, text });
+            }
+        }
+        self.scanned = trace.len();
+        self.marks_until = self.marks_until.max(sim.now());
+        drop(sim);
+        if let Some(m) = marks {
+            self.marks = Rc::new(m);
+        }
+    }
+
+    /// The run branched at `now`: whatever had been seen after it no longer exists.
+    fn fork_at(&mut self, now: Time) {
+        self.max_time = now;
+        self.marks_until = now;
+        if self.marks.iter().any(|m| m.t > now) {
+            self.marks = Rc::new(self.marks.iter().filter(|m| m.t <= now).cloned().collect());
+        }
+    }
+
+    fn act(&mut self, action: SimAction) {
+        let (now, dropped) = {
+            let mut sim = self.sim.borrow_mut();
+            let now = sim.now();
+            let dropped = sim.act(action);
+            // The entry sits 1 µs after now; run to it so a paused page shows the effect at once.
+            sim.run_until(now + 1);
+            (now, dropped)
+        };
+        let forked = now < self.max_time;
+        if forked {
+            self.fork_at(now);
+        }
+        if dropped > 0 {
+            let s = if dropped == 1 { "" } else { "s" };
+            self.notify(
+                format!("{dropped} later action{s} dropped: you changed the past"),
+                true,
+            );
+        } else if forked {
+            self.notify(
+                "You acted in the past: the run continues from here on a new branch".into(),
+                false,
+            );
+        }
+        self.after_move();
+    }
+
+    fn restart(&mut self, what: Restart) {
+        let (scenario, text) = {
+            let sim = self.sim.borrow();
+            restarted(
+                sim.config(),
+                sim.nodes().len() as u16,
+                sim.scenario().seed,
+                what,
+            )
+        };
+        *self.sim.borrow_mut() = Simulation::new(scenario);
+        self.max_time = 0;
+        self.carry = 0.0;
+        self.marks = Rc::new(Vec::new());
+        self.scanned = 0;
+        self.marks_until = 0;
+        self.hover = None;
+        if let Some(Selection::Node(n)) = self.selected {
+            if n as usize >= self.sim.borrow().nodes().len() {
+                self.selected = None;
+            }
+        }
+        if matches!(self.selected, Some(Selection::Link(..))) {
+            self.selected = None;
+        }
+        self.notify(text, false);
+        self.after_move();
+    }
+}
+
+/// A new scenario from the current configuration with one setting changed, and a notice for it.
+#[allow(unreachable_patterns, irrefutable_let_patterns)] // More strategies are coming.
+pub fn restarted(cfg: &Config, nodes: u16, seed: u64, what: Restart) -> (Scenario, String) {
+    let mut config = cfg.clone();
+    config.nodes = nodes.max(1);
+    let mut seed = seed;
+    let text = match what {
+        Restart::Same => "Started over".to_string(),
+        Restart::Nodes(n) => {
+            let n = n.clamp(1, replica_engine::scenario::MAX_NODES);
+            config.nodes = n;
+            format!(
+                "Started over with {n} node{}",
+                if n == 1 { "" } else { "s" }
+            )
+        }
+        Restart::Fencing(on) => {
+            if let Strategy::SingleLeader(sl) = &mut config.strategy {
+                sl.fencing = on;
+            }
+            format!(
+                "Started over with fencing {}",
+                if on { "on" } else { "off" }
+            )
+        }
+        Restart::Seed(s) => {
+            seed = s;
+            format!("Started over with seed {s}")
+        }
+    };
+    let n = config.nodes;
+    // Settings that name nodes which no longer exist are dropped.
+    config.clocks.retain(|&k, _| k < n);
+    config.net.links.retain(|&(a, b), _| a < n && b < n);
+    if let Some(w) = &mut config.workload {
+        if matches!(w.read_from, replica_engine::scenario::ReadFrom::Node(x) if x >= n) {
+            w.read_from = replica_engine::scenario::ReadFrom::Nearest;
+        }
+    }
+    if let Strategy::SingleLeader(sl) = &mut config.strategy {
+        if let SyncMode::SemiSync { k } = sl.mode {
+            sl.mode = if n < 2 {
+                SyncMode::Async
+            } else {
+                SyncMode::SemiSync { k: k.min(n - 1) }
+            };
+        }
+    }
+    (
+        Scenario {
+            config,
+            seed,
+            schedule: Vec::new(),
+            duration: None,
+        },
+        text,
+    )
+}
+
+/// Which trace events get a mark on the timeline.
+pub fn mark_of(kind: &TraceKind) -> Option<(MarkKind, String)> {
+    Some(match kind {
+        TraceKind::Crashed { node } => (MarkKind::Fault, format!("n{node} crashed")),
+        TraceKind::Restarted { node } => (MarkKind::Fault, format!("n{node} restarted")),
+        TraceKind::NodeAdded { node } => (MarkKind::Fault, format!("n{node} joined")),
+        TraceKind::LinkCut { .. } => (MarkKind::Fault, "links cut".into()),
+        TraceKind::LinkHealed { .. } => (MarkKind::Fault, "links healed".into()),
+        TraceKind::Role { node, role, epoch } if role.name() == "leader" => (
+            MarkKind::Role,
+            format!("n{node} became leader of epoch {epoch}"),
+        ),
+        TraceKind::Anomaly { .. } => (MarkKind::Anomaly, "anomaly".into()),
+        TraceKind::Config { text } => (MarkKind::Setting, text.clone()),
+        TraceKind::Caption { text } => (MarkKind::Setting, text.clone()),
+        _ => return None,
+    })
+}
+
+impl Reducible for Model {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut m = (*self).clone();
+        match action {
+            Action::Tick { dt, wall } => {
+                m.wall = wall;
+                let expired = m.notice.as_ref().is_some_and(|n| wall >= n.until);
+                if expired {
+                    m.notice = None;
+                }
+                if !m.playing {
+                    return if expired { Rc::new(m) } else { self };
+                }
+                let owed = m.speed * dt * MS as f64 + m.carry;
+                let whole = owed.floor();
+                m.carry = owed - whole;
+                {
+                    let mut sim = m.sim.borrow_mut();
+                    let t = (sim.now() + whole as Time).min(replica_engine::scenario::MAX_TIME);
+                    sim.run_until(t);
+                }
+                m.after_move();
+                m.since_slow += dt;
+                if m.since_slow >= SLOW_REFRESH_MS {
+                    m.since_slow = 0.0;
+                    m.slow_rev += 1;
+                }
+                return Rc::new(m);
+            }
+            Action::Play => m.playing = true,
+            Action::Pause => m.playing = false,
+            Action::TogglePlay => m.playing = !m.playing,
+            Action::SetSpeed(s) => {
+                if s.is_finite() {
+                    m.speed = s.clamp(MIN_SPEED, MAX_SPEED);
+                }
+            }
+            Action::Step => {
+                m.playing = false;
+                m.sim.borrow_mut().step();
+                m.carry = 0.0;
+                m.after_move();
+            }
+            Action::Seek { t, pause } => {
+                if pause {
+                    m.playing = false;
+                }
+                m.sim
+                    .borrow_mut()
+                    .seek(t.min(replica_engine::scenario::MAX_TIME));
+                m.carry = 0.0;
+                m.after_move();
+            }
+            Action::Back(d) => {
+                m.playing = false;
+                let t = m.now().saturating_sub(d);
+                m.sim.borrow_mut().seek(t);
+                m.carry = 0.0;
+                m.after_move();
+            }
+            Action::Act(a) => m.act(a),
+            Action::Restart(r) => m.restart(r),
+            Action::Select(s) => {
+                m.selected = s;
+                if s.is_some() {
+                    m.tab = Tab::Inspector;
+                }
+            }
+            Action::Tab(t) => m.tab = t,
+            Action::Hover(h) => {
+                if m.hover == h {
+                    return self;
+                }
+                m.hover = h;
+                return Rc::new(m);
+            }
+            Action::DismissNotice => m.notice = None,
+            Action::Help(on) => m.help = on,
+            Action::LogMask(mask) => m.log_mask = mask,
+        }
+        m.slow_rev += 1;
+        Rc::new(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reduce(m: Rc<Model>, a: Action) -> Rc<Model> {
+        m.reduce(a)
+    }
+
+    #[test]
+    fn ticks_advance_virtual_time_by_speed() {
+        let m = Rc::new(Model::initial(true));
+        let m = reduce(m, Action::SetSpeed(0.5));
+        let m = reduce(
+            m,
+            Action::Tick {
+                dt: 100.0,
+                wall: 0.0,
+            },
+        );
+        assert_eq!(m.now(), 50 * MS);
+        assert_eq!(m.max_time, 50 * MS);
+        // Paused: the same model comes back, so nothing re-renders.
+        let p = reduce(m, Action::Pause);
+        let q = reduce(
+            p.clone(),
+            Action::Tick {
+                dt: 100.0,
+                wall: 1.0,
+            },
+        );
+        assert!(Rc::ptr_eq(&p, &q));
+    }
+
+    #[test]
+    fn acting_in_the_past_forks_and_says_so() {
+        let m = Rc::new(Model::initial(false));
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 100 * MS,
+                pause: true,
+            },
+        );
+        let m = reduce(m, Action::Act(SimAction::Crash(0)));
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 400 * MS,
+                pause: true,
+            },
+        );
+        assert!(m.marks.iter().any(|k| k.text == "n0 crashed"));
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 50 * MS,
+                pause: true,
+            },
+        );
+        assert_eq!(m.max_time, 400 * MS, "seeking back keeps the future");
+        assert!(m.marks.iter().any(|k| k.text == "n0 crashed"));
+        let m = reduce(m, Action::Act(SimAction::Crash(1)));
+        assert_eq!(m.max_time, 50 * MS + 1);
+        assert!(!m.marks.iter().any(|k| k.text == "n0 crashed"));
+        let n = m.notice.as_ref().expect("a notice");
+        assert_eq!(n.text, "1 later action dropped: you changed the past");
+    }
+
+    #[test]
+    fn marks_are_not_duplicated_by_replays() {
+        let m = Rc::new(Model::initial(false));
+        let m = reduce(m, Action::Act(SimAction::Crash(0)));
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 2000 * MS,
+                pause: true,
+            },
+        );
+        let before = m.marks.len();
+        let m = reduce(m, Action::Seek { t: 0, pause: true });
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 2000 * MS,
+                pause: true,
+            },
+        );
+        assert_eq!(m.marks.len(), before);
+        // The first leader, then its successor after the crash.
+        assert_eq!(
+            m.marks.iter().filter(|k| k.kind == MarkKind::Role).count(),
+            2
+        );
+    }
+
+    #[test]
+    fn restarting_keeps_seed_and_workload() {
+        let m = Rc::new(Model::initial(true));
+        let m = reduce(
+            m,
+            Action::Tick {
+                dt: 1000.0,
+                wall: 0.0,
+            },
+        );
+        let m = reduce(m, Action::Restart(Restart::Nodes(5)));
+        let sim = m.sim.borrow();
+        assert_eq!(sim.nodes().len(), 5);
+        assert_eq!(sim.now(), 0);
+        assert_eq!(sim.scenario().seed, 1);
+        assert!(sim.config().workload.is_some());
+    }
+
+    #[test]
+    #[allow(irrefutable_let_patterns)] // More strategies are coming.
+    fn semi_sync_k_shrinks_with_the_cluster() {
+        let mut cfg = Config::default();
+        if let Strategy::SingleLeader(sl) = &mut cfg.strategy {
+            sl.mode = SyncMode::SemiSync { k: 4 };
+        }
+        let (s, _) = restarted(&cfg, 5, 1, Restart::Nodes(3));
+        match &s.config.strategy {
+            Strategy::SingleLeader(sl) => assert_eq!(sl.mode, SyncMode::SemiSync { k: 2 }),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        }
+    }
+}
