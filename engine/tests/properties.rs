@@ -5,23 +5,21 @@
 //! `replica-sim run` replays it exactly.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{build, cases, settle, show};
 use proptest::prelude::*;
 use replica_engine::check::{AnomalyKind, Fate};
 use replica_engine::client::OpResult;
 use replica_engine::scenario::{
-    self as sc, wire, Action, Config, ReadFrom, Scenario, Scheduled, SingleLeader, SyncMode,
+    self as sc, wire, Action, ReadFrom, Scenario, SingleLeader, SyncMode,
 };
 use replica_engine::trace::TraceKind;
 use replica_engine::types::MS;
 use replica_engine::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-}
+const QUIET_MS: u64 = 6000;
 
 fn action(nodes: u16, clients: u16) -> impl Strategy<Value = Action> {
     let n = 0..nodes;
@@ -62,28 +60,13 @@ fn scenario_with(
             0u32..50_000,
             prop::collection::vec((0u64..4000, action(nodes, clients)), 0..40),
         )
-            .prop_map(move |(seed, mode, fencing, loss_ppm, mut acts)| {
-                acts.sort_by_key(|(t, _)| *t);
-                let mut config = Config {
-                    nodes,
-                    clients,
-                    strategy: sc::Strategy::SingleLeader(SingleLeader {
-                        mode,
-                        fencing,
-                        ..SingleLeader::default()
-                    }),
-                    ..Config::default()
-                };
-                config.net.loss_ppm = loss_ppm;
-                Scenario {
-                    config,
-                    seed,
-                    schedule: acts
-                        .into_iter()
-                        .map(|(t, action)| Scheduled { at: t * MS, action })
-                        .collect(),
-                    duration: None,
-                }
+            .prop_map(move |(seed, mode, fencing, loss_ppm, acts)| {
+                let strategy = sc::Strategy::SingleLeader(SingleLeader {
+                    mode,
+                    fencing,
+                    ..SingleLeader::default()
+                });
+                build(strategy, nodes, clients, seed, loss_ppm, acts)
             })
     })
 }
@@ -162,24 +145,8 @@ fn scenario_under(
             0u32..50_000,
             prop::collection::vec((0u64..4000, action(nodes, clients)), 0..40),
         )
-            .prop_map(move |(strategy, seed, loss_ppm, mut acts)| {
-                acts.sort_by_key(|(t, _)| *t);
-                let mut config = Config {
-                    nodes,
-                    clients,
-                    strategy,
-                    ..Config::default()
-                };
-                config.net.loss_ppm = loss_ppm;
-                Scenario {
-                    config,
-                    seed,
-                    schedule: acts
-                        .into_iter()
-                        .map(|(t, action)| Scheduled { at: t * MS, action })
-                        .collect(),
-                    duration: None,
-                }
+            .prop_map(move |(strategy, seed, loss_ppm, acts)| {
+                build(strategy, nodes, clients, seed, loss_ppm, acts)
             })
     })
 }
@@ -187,34 +154,6 @@ fn scenario_under(
 /// Any strategy: single-leader (half the cases), multi-leader or leaderless.
 fn any_scenario() -> impl Strategy<Value = Scenario> {
     prop_oneof![scenario_with(Just(None)), scenario_under(other_strategy())]
-}
-
-/// Heals everything, restarts every node, stops losing messages, and lets the cluster settle.
-fn settle(mut s: Scenario) -> Scenario {
-    let t = 4500 * MS;
-    s.schedule.push(Scheduled {
-        at: t,
-        action: Action::HealAll,
-    });
-    s.schedule.push(Scheduled {
-        at: t,
-        action: Action::SetLoss {
-            link: None,
-            loss_ppm: 0,
-        },
-    });
-    for n in 0..s.config.nodes {
-        s.schedule.push(Scheduled {
-            at: t,
-            action: Action::Restart(n),
-        });
-    }
-    s.duration = Some(t + 6000 * MS);
-    s
-}
-
-fn show(s: &Scenario) -> String {
-    wire::encode(s)
 }
 
 proptest! {
@@ -283,7 +222,7 @@ proptest! {
     ) {
         // Every follower holds a write before it is acknowledged, so whichever nodes crash, any
         // node that can be elected holds it.
-        let s = settle(s);
+        let s = settle(s, QUIET_MS);
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
         let lost: Vec<u32> = sim.fates().iter().filter(|f| f.fate == Fate::Lost).map(|f| f.op).collect();
@@ -295,7 +234,7 @@ proptest! {
     #[test]
     fn reported_losses_are_exactly_the_real_ones(s in scenario_with(Just(None))) {
         // After everything heals and settles, a write is really lost when no node holds it.
-        let s = settle(s);
+        let s = settle(s, QUIET_MS);
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
         // The cluster converged: one leader, every log equal to its log.

@@ -3,20 +3,18 @@
 //! the scenario as version-1 JSON, seed included.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
+use common::{build, cases, settle, show};
 use proptest::prelude::*;
 use replica_engine::check::AnomalyKind;
 use replica_engine::client::OpResult;
-use replica_engine::scenario::{self as sc, wire, Action, Config, ReadFrom, Scenario, Scheduled};
+use replica_engine::scenario::{self as sc, Action, Config, ReadFrom, Scenario, Scheduled};
+
+const QUIET_MS: u64 = 8000;
 use replica_engine::types::MS;
 use replica_engine::Simulation;
 use std::collections::BTreeMap;
-
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1000)
-}
 
 /// Faults and operations for `nodes` nodes: writes, reads, crashes, restarts, cuts, heals.
 fn actions(
@@ -56,33 +54,6 @@ fn leaderless(
         read_repair: nodes.is_multiple_of(2),
         ..sc::Leaderless::default()
     })
-}
-
-fn build(
-    strategy: sc::Strategy,
-    nodes: u16,
-    clients: u16,
-    seed: u64,
-    loss: u32,
-    mut acts: Vec<(u64, Action)>,
-) -> Scenario {
-    acts.sort_by_key(|(t, _)| *t);
-    let mut config = Config {
-        nodes,
-        clients,
-        strategy,
-        ..Config::default()
-    };
-    config.net.loss_ppm = loss;
-    Scenario {
-        config,
-        seed,
-        schedule: acts
-            .into_iter()
-            .map(|(t, action)| Scheduled { at: t * MS, action })
-            .collect(),
-        duration: None,
-    }
 }
 
 /// Leaderless with a strict quorum (W + R > N), no sloppy quorum.
@@ -193,34 +164,6 @@ fn replicated() -> impl Strategy<Value = Scenario> {
     prop_oneof![ml, ll]
 }
 
-/// Heals everything, restarts every node, stops message loss, and lets replication settle.
-fn settle(mut s: Scenario) -> Scenario {
-    let t = 4500 * MS;
-    s.schedule.push(Scheduled {
-        at: t,
-        action: Action::HealAll,
-    });
-    s.schedule.push(Scheduled {
-        at: t,
-        action: Action::SetLoss {
-            link: None,
-            loss_ppm: 0,
-        },
-    });
-    for n in 0..s.config.nodes {
-        s.schedule.push(Scheduled {
-            at: t,
-            action: Action::Restart(n),
-        });
-    }
-    s.duration = Some(t + 8000 * MS);
-    s
-}
-
-fn show(s: &Scenario) -> String {
-    wire::encode(s)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, .. ProptestConfig::default() })]
 
@@ -235,7 +178,7 @@ proptest! {
 
     #[test]
     fn replicas_converge_after_faults_stop(s in replicated()) {
-        let s = settle(s);
+        let s = settle(s, QUIET_MS);
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
         // For every key, every replica that should hold it ends with the same versions.
@@ -268,7 +211,7 @@ proptest! {
 
     #[test]
     fn every_write_gets_a_final_answer(s in replicated()) {
-        let s = settle(s);
+        let s = settle(s, QUIET_MS);
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
         prop_assert!(sim.history().iter().all(|o| o.result != OpResult::Pending), "scenario:\n{}", show(&s));
