@@ -13,7 +13,7 @@
 //! When the tab is hidden, frames stop and the loop does not advance time; the first frame after
 //! it returns counts as zero elapsed time.
 
-use crate::layout::{lerp, Fit, Layout};
+use crate::layout::{lerp, Fit, Layout, Shape};
 use crate::state::{Action, Model};
 use replica_engine::sim::MessageSnapshot;
 use replica_engine::types::{MsgId, Time};
@@ -258,12 +258,13 @@ impl Loop {
         self.drawn = Some(key);
 
         let snap = sim.snapshot();
+        let shape = Shape::of(&sim.config().strategy);
         drop(sim);
         let Some((_, ctx)) = self.ctx.as_ref() else {
             return;
         };
         let homes: Vec<NodeId> = snap.clients.iter().map(|c| c.home).collect();
-        let layout = Layout::new(snap.nodes.len(), &homes);
+        let layout = Layout::new(shape, snap.nodes.len(), &homes);
         let fit = Fit::new(cw, ch);
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, cw, ch);

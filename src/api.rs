@@ -2,7 +2,9 @@
 //!
 //! - `version`: the page's crate version;
 //! - `getState()`: the snapshot the page draws (virtual time, nodes, clients, messages in flight,
-//!   cut links) plus `history`, `anomalies`, `playing`, `speed` and `max_time_us`;
+//!   cut links) plus `history`, `anomalies`, `playing`, `speed`, `max_time_us` and `settings`,
+//!   the strategy's settings (`kind` = `strategy`, then e.g. `regions`, `topology`,
+//!   `resolution` or `n`, `w`, `r`, with the scenario format's names and values);
 //! - `play()`, `pause()`, `seek(ms)`, `step()`: time control, as the buttons do it;
 //! - `apply(action)`: one action in the scenario wire format without `at_ms`, as a JSON string or
 //!   an object, e.g. `{"do":"crash","node":0}`, scheduled at the current virtual time.
@@ -12,6 +14,7 @@
 
 use crate::state::{Action, Model};
 use js_sys::{Function, Object, Reflect};
+use replica_engine::scenario::{Strategy, SyncMode};
 use replica_engine::types::{Time, MS};
 use wasm_bindgen::prelude::*;
 use yew::UseReducerHandle;
@@ -47,11 +50,52 @@ pub fn state_json(m: &Model) -> Option<String> {
     s.push_str(&serde_json::to_string(sim.history()).ok()?);
     s.push_str(",\"anomalies\":");
     s.push_str(&serde_json::to_string(sim.anomalies()).ok()?);
+    s.push_str(",\"settings\":");
+    s.push_str(&settings_json(&sim.config().strategy));
     s.push_str(&format!(
         ",\"playing\":{},\"speed\":{},\"max_time_us\":{}}}",
         m.playing, m.speed, m.max_time
     ));
     Some(s)
+}
+
+fn mode_json(m: SyncMode) -> String {
+    match m {
+        SyncMode::Sync => "\"sync\"".into(),
+        SyncMode::SemiSync { k } => format!("\"semi-sync\",\"k\":{k}"),
+        SyncMode::Async => "\"async\"".into(),
+    }
+}
+
+/// The strategy's settings as JSON, with the scenario format's field names and values (built by
+/// hand: the engine's wire types would bring their serde code into the bundle).
+pub fn settings_json(s: &Strategy) -> String {
+    match s {
+        Strategy::SingleLeader(sl) => format!(
+            "{{\"kind\":\"single-leader\",\"mode\":{},\"fencing\":{}}}",
+            mode_json(sl.mode),
+            sl.fencing
+        ),
+        Strategy::MultiLeader(ml) => format!(
+            "{{\"kind\":\"multi-leader\",\"regions\":{},\"followers\":{},\"topology\":\"{}\",\"resolution\":\"{}\",\"local_mode\":{},\"cross_sync\":{}}}",
+            ml.regions,
+            ml.followers,
+            ml.topology.name(),
+            ml.resolution.name(),
+            mode_json(ml.local_mode),
+            ml.cross_sync
+        ),
+        Strategy::Leaderless(l) => format!(
+            "{{\"kind\":\"leaderless\",\"n\":{},\"w\":{},\"r\":{},\"sloppy\":{},\"read_repair\":{},\"anti_entropy_ms\":{},\"resolution\":\"{}\"}}",
+            l.n,
+            l.w,
+            l.r,
+            l.sloppy,
+            l.read_repair,
+            l.anti_entropy as f64 / MS as f64,
+            l.resolution.name()
+        ),
+    }
 }
 
 fn method(api: &Object, name: &str, f: Closure<dyn Fn(JsValue) -> JsValue>) {
@@ -154,4 +198,24 @@ pub fn install(model: UseReducerHandle<Model>) {
         }),
     );
     set(&window, "replicaLab", &api);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Kind;
+
+    #[test]
+    fn settings_are_json_with_the_wire_names() {
+        for k in Kind::ALL {
+            let (s, _) = k.default_strategy();
+            let v: serde_json::Value = serde_json::from_str(&settings_json(&s)).unwrap();
+            assert_eq!(v["kind"], s.name());
+        }
+        let (s, _) = Kind::MultiLeader.default_strategy();
+        let v: serde_json::Value = serde_json::from_str(&settings_json(&s)).unwrap();
+        assert_eq!(v["topology"], "all-to-all");
+        assert_eq!(v["resolution"], "last-write-wins");
+        assert_eq!(v["local_mode"], "async");
+    }
 }

@@ -12,11 +12,15 @@ use crate::components::event_log::{self, EventLog};
 use crate::components::help;
 use crate::components::inspector::{Inspect, Inspector};
 use crate::components::results::{Results, ResultsData};
-use crate::components::stage::{stage, StageProps, Tip};
+use crate::components::stage::{self as stage_mod, stage, StageProps, Tip};
 use crate::components::timeline::{time_bar, TimeBarProps};
 use crate::keys;
+use crate::layout::Shape;
 use crate::state::{on_click, Action, Model, Selection, Tab};
 use crate::words;
+use replica_engine::client::OpResult;
+use replica_engine::scenario::Strategy;
+use replica_engine::NodeId;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -85,6 +89,27 @@ pub fn app() -> Html {
         .find(|n| n.up && n.role.name() == "leader")
         .map(|l| (l.id, l.epoch));
     let n = snap.nodes.len();
+    let strategy = sim.config().strategy.clone();
+    let shape = Shape::of(&strategy);
+    // Leaderless: the key in focus (the reader's, else the newest request still under way) and
+    // the N nodes it lives on.
+    let (focus, homes) = match &strategy {
+        Strategy::Leaderless(l) => {
+            let key = m.focus_key.clone().or_else(|| {
+                sim.history()
+                    .iter()
+                    .rev()
+                    .take(40)
+                    .find(|o| matches!(o.result, OpResult::Pending))
+                    .map(|o| o.kind.key().to_string())
+            });
+            let homes = key
+                .as_deref()
+                .map_or_else(Vec::new, |k| home_replicas(n, l, k));
+            (key, homes)
+        }
+        _ => (None, Vec::new()),
+    };
     drop(sim);
     // The cluster view does not show the nodes' own clocks, which change every frame; leaving
     // them out lets it skip re-rendering while nothing it shows changes.
@@ -137,25 +162,56 @@ pub fn app() -> Html {
             <header class="top">
                 <div class="brand">
                     <h1>{ "Replica Lab" }</h1>
-                    <p class="tagline">
-                        { count }{ " replicate writes from clients through one leader (the filled node with a crown). " }
-                        <strong>{ "Try: click the leader and crash it." }</strong>
-                    </p>
+                    <p class="tagline">{ match &strategy {
+                        Strategy::SingleLeader(_) => html! { <>
+                            { count }{ " replicate writes from clients through one leader (the filled node with a crown). " }
+                            <strong>{ "Try: click the leader and crash it." }</strong>
+                        </> },
+                        Strategy::MultiLeader(ml) => html! { <>
+                            { format!("{} regions, each with its own leader (crowned) that passes writes to the others. ", ml.regions) }
+                            <strong>{ "Try: skew a leader's clock, then write one key in two regions." }</strong>
+                        </> },
+                        Strategy::Leaderless(_) => html! { <>
+                            { format!("{n} equal replicas: each key lives on N of them; a write waits for W answers, a read for R. ") }
+                            <strong>{ "Try: set W = 1 and R = 1 and watch for stale reads." }</strong>
+                        </> },
+                    } }</p>
                 </div>
                 <button class="help-btn" aria-label="Help and keyboard shortcuts" title="Help (?)" onclick={open_help}>{ "?" }</button>
             </header>
             <main class="work">
                 <section class="view" aria-label="Cluster">
                     <div class="status">
-                        { match leader {
-                            Some((id, epoch)) => html! { <span class="pill leader">{ format!("leader n{id} · epoch {epoch}") }</span> },
-                            None => html! { <span class="pill warn">{ "no leader" }</span> },
+                        { match &strategy {
+                            Strategy::SingleLeader(_) => html! { <>
+                                { match leader {
+                                    Some((id, epoch)) => html! { <span class="pill leader">{ format!("leader n{id} · epoch {epoch}") }</span> },
+                                    None => html! { <span class="pill warn">{ "no leader" }</span> },
+                                } }
+                                <span class="pill">{ format!("followers {}", snap.mode) }</span>
+                            </> },
+                            Strategy::MultiLeader(ml) => html! { <>
+                                <span class="pill leader">{ format!("{} leaders · {}", ml.regions, words::topology(ml.topology)) }</span>
+                                <span class="pill">{ words::resolution(ml.resolution) }</span>
+                            </> },
+                            Strategy::Leaderless(l) => html! { <>
+                                <span class="pill leader">{ format!("N={} W={} R={}", l.n, l.w, l.r) }</span>
+                                if l.w + l.r > l.n {
+                                    <span class="pill" title="Every read quorum overlaps every write quorum">{ "W + R > N" }</span>
+                                } else {
+                                    <span class="pill warn" title="A read quorum can miss every replica of the newest write">{ "W + R ≤ N: reads may be stale" }</span>
+                                }
+                            </> },
                         } }
-                        <span class="pill">{ if snap.strategy == "single-leader" {
-                            format!("followers {}", snap.mode)
-                        } else {
-                            format!("{} · {}", snap.strategy, snap.mode)
-                        } }</span>
+                        if let Some(k) = &focus {
+                            <span class="pill focus" title="The key's home replicas are ringed in the picture">
+                                { format!("{k} lives on {}", homes.iter().map(|h| format!("n{h}")).collect::<Vec<_>>().join(" ")) }
+                                if m.focus_key.is_some() {
+                                    <button class="ghost" aria-label="Stop showing where the key lives"
+                                        onclick={on_click(&dispatch, Action::FocusKey(None))}>{ "×" }</button>
+                                }
+                            </span>
+                        }
                         if anomalies > 0 {
                             <button class="pill bad" onclick={to_results}>
                                 { format!("{anomalies} anomal{}", if anomalies == 1 { "y" } else { "ies" }) }
@@ -165,7 +221,15 @@ pub fn app() -> Html {
                         <span class={classes!("pill", "state", m.playing.then_some("playing"))}>{ if m.playing { "playing" } else { "paused" } }</span>
                     </div>
                     { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
-                        cut: Rc::new(snap.cut), selected: m.selected, hover: m.hover, tip, canvas, hits,
+                        cut: Rc::new(snap.cut), selected: m.selected, shape,
+                        topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
+                        homes: Rc::new(homes.clone()),
+                        kinds: match &strategy {
+                            Strategy::SingleLeader(_) => stage_mod::SINGLE_KINDS,
+                            Strategy::MultiLeader(_) => stage_mod::MULTI_KINDS,
+                            Strategy::Leaderless(_) => stage_mod::LEADERLESS_KINDS,
+                        },
+                        hover: m.hover, tip, canvas, hits,
                         dispatch: dispatch.clone() }) }
                 </section>
                 { time_bar(TimeBarProps { now, max_time: m.max_time, playing: m.playing, speed: m.speed,
@@ -195,4 +259,18 @@ pub fn app() -> Html {
             }
         </div>
     }
+}
+
+/// The first N nodes of `key`'s preference list: where it lives in a leaderless cluster.
+pub fn home_replicas(
+    nodes: usize,
+    l: &replica_engine::scenario::Leaderless,
+    key: &str,
+) -> Vec<NodeId> {
+    use replica_engine::strategy::leaderless::{preference, ring};
+    let members: Vec<NodeId> = (0..nodes as NodeId).collect();
+    let mut homes = preference(&ring(&members, l.vnodes), key);
+    homes.truncate(l.n as usize);
+    homes.sort_unstable();
+    homes
 }

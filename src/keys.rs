@@ -1,9 +1,10 @@
-//! Keyboard shortcuts: space play/pause, → step, ← back (shift: further), ? help, Esc close.
+//! Keyboard shortcuts: space play/pause, → step, ← back (shift: further), ? help, Esc close,
+//! 1 / 2 / 3 switch to single-leader / multi-leader / leaderless.
 //!
 //! Keys typed into form fields are theirs; a focused button keeps its own space and enter.
 
 use crate::components::timeline::BACK_STEP;
-use crate::state::{Action, Model};
+use crate::state::{Action, Kind, Model, Restart};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
@@ -51,6 +52,11 @@ pub fn install(model: UseReducerHandle<Model>) -> Option<EventListener> {
                     BACK_STEP
                 })),
                 "?" => Some(Action::Help(!help_open)),
+                "1" | "2" | "3" if !help_open => {
+                    let k = Kind::ALL[(e.key().as_bytes()[0] - b'1') as usize];
+                    let current = Kind::of(&model.clone().sim.borrow().config().strategy);
+                    (k != current).then_some(Action::Restart(Restart::Kind(k)))
+                }
                 _ => None,
             };
             if let Some(a) = action {

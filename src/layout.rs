@@ -3,8 +3,44 @@
 //! Both draw in the same coordinate system: a `VIEW_W` × `VIEW_H` box centred on (0, 0), the SVG
 //! through its `viewBox` and the canvas through [`Fit`]. Nodes sit on a ring that starts at the
 //! top and goes clockwise; each client sits just outside the ring, beside its home node.
+//!
+//! Multi-leader clusters are drawn by region: the regions sit on the ring, each a small group of
+//! its leader (towards the centre, where the leaders talk to each other) and its followers
+//! (outside it), inside a faint circle labelled with the region's number.
 
+use replica_engine::scenario::Strategy;
 use replica_engine::{Addr, NodeId};
+
+/// How the nodes are arranged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// Every node on one ring (single-leader, leaderless).
+    Ring,
+    /// Multi-leader: `regions` groups of one leader and `followers` followers, numbered region
+    /// by region (the engine's numbering).
+    Regions { regions: u16, followers: u16 },
+}
+
+impl Shape {
+    pub fn of(s: &Strategy) -> Shape {
+        match s {
+            Strategy::MultiLeader(ml) => Shape::Regions {
+                regions: ml.regions.max(1),
+                followers: ml.followers,
+            },
+            _ => Shape::Ring,
+        }
+    }
+}
+
+/// A region's faint circle and its label (multi-leader).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionBox {
+    pub c: (f64, f64),
+    pub r: f64,
+    /// Where its label goes, and whether the label sits above (text grows upwards) or below.
+    pub label: (f64, f64),
+}
 
 /// Width and height of the drawing, in view units.
 pub const VIEW_W: f64 = 640.0;
@@ -18,10 +54,106 @@ pub struct Layout {
     pub client_r: f64,
     pub nodes: Vec<(f64, f64)>,
     pub clients: Vec<(f64, f64)>,
+    /// For each node, the unit direction in which its labels are written.
+    pub label_dir: Vec<(f64, f64)>,
+    pub regions: Vec<RegionBox>,
 }
 
 impl Layout {
-    pub fn new(nodes: usize, client_homes: &[NodeId]) -> Self {
+    pub fn new(shape: Shape, nodes: usize, client_homes: &[NodeId]) -> Self {
+        match shape {
+            Shape::Regions { regions, followers }
+                if followers > 0 && regions as usize * (1 + followers as usize) == nodes =>
+            {
+                Self::regions(regions as usize, followers as usize, client_homes)
+            }
+            Shape::Regions { .. } => {
+                let mut l = Self::ring(nodes, client_homes);
+                let r = l.node_r + 12.0;
+                // The region's label goes outward, so the node's own labels go to the side
+                // (counter-clockwise: its clients are clockwise).
+                l.label_dir = l
+                    .nodes
+                    .iter()
+                    .map(|&p| {
+                        let u = outward(p, 1.0);
+                        (u.1, -u.0)
+                    })
+                    .collect();
+                l.regions = l
+                    .nodes
+                    .iter()
+                    .map(|&c| RegionBox {
+                        c,
+                        r,
+                        label: outward(c, r + 4.0),
+                    })
+                    .collect();
+                l
+            }
+            Shape::Ring => Self::ring(nodes, client_homes),
+        }
+    }
+
+    /// Regions on the ring; in each, the leader towards the centre and the followers outside.
+    fn regions(regions: usize, followers: usize, client_homes: &[NodeId]) -> Self {
+        let ring = if regions <= 3 { 168.0 } else { 178.0 };
+        // Shrink everything in a region when many regions share the ring.
+        let spacing = std::f64::consts::TAU * ring / regions as f64;
+        let s = (spacing / 150.0).min(1.0);
+        let node_r = (23.0 * s).max(12.0);
+        let (g, w) = (26.0 * s, 29.0 * s);
+        let per = 1 + followers;
+        let mut nodes = Vec::with_capacity(regions * per);
+        let mut label_dir = Vec::with_capacity(regions * per);
+        let mut boxes = Vec::with_capacity(regions);
+        for r in 0..regions {
+            let a = angle(r, regions);
+            let (u, t) = ((math::cos(a), math::sin(a)), (-math::sin(a), math::cos(a)));
+            let c = (ring * u.0, ring * u.1);
+            nodes.push((c.0 - u.0 * g, c.1 - u.1 * g));
+            // Labels go sideways, away from the region's middle (the region's own label is
+            // outside it): the leader's and the first follower's counter-clockwise, where
+            // no client sits.
+            label_dir.push((-t.0, -t.1));
+            for k in 0..followers {
+                let off = (k as f64 - (followers - 1) as f64 / 2.0) * 2.0 * w;
+                nodes.push((c.0 + u.0 * g + t.0 * off, c.1 + u.1 * g + t.1 * off));
+                label_dir.push(if off <= 0.0 { (-t.0, -t.1) } else { t });
+            }
+            let span = (g * g + (w * (followers - 1) as f64).powi(2)).sqrt();
+            let br = span.max(g) + node_r + 10.0;
+            boxes.push(RegionBox {
+                c,
+                r: br,
+                label: outward(c, br + 4.0),
+            });
+        }
+        let client_r = 12.0 * s.max(0.85);
+        let mut seen = vec![0usize; regions];
+        let clients = client_homes
+            .iter()
+            .map(|&home| {
+                let reg = (home as usize / per).min(regions - 1);
+                let k = seen[reg];
+                seen[reg] += 1;
+                let a = angle(reg, regions) + 0.62 + 0.2 * k as f64;
+                let rr = ring + 58.0 * s.max(0.8);
+                (rr * math::cos(a), rr * math::sin(a))
+            })
+            .collect();
+        Layout {
+            ring,
+            node_r,
+            client_r,
+            nodes,
+            clients,
+            label_dir,
+            regions: boxes,
+        }
+    }
+
+    fn ring(nodes: usize, client_homes: &[NodeId]) -> Self {
         let n = nodes.max(1);
         // The ring widens a little for big clusters; nodes shrink so neighbours never touch.
         let ring = if n <= 8 { 165.0 } else { 212.0 };
@@ -44,12 +176,15 @@ impl Layout {
                 (r * math::cos(a), r * math::sin(a))
             })
             .collect();
+        let label_dir = node_pos.iter().map(|&p| outward(p, 1.0)).collect();
         Layout {
             ring,
             node_r,
             client_r,
             nodes: node_pos,
             clients,
+            label_dir,
+            regions: Vec::new(),
         }
     }
 
@@ -84,6 +219,16 @@ impl Layout {
             (b.0 - ux * rb + px, b.1 - uy * rb + py),
         ))
     }
+}
+
+/// The point `d` further out from the centre of the view than `p` (the unit vector for `d = 1`).
+fn outward(p: (f64, f64), d: f64) -> (f64, f64) {
+    let len = (p.0 * p.0 + p.1 * p.1).sqrt();
+    if len < 1e-6 {
+        return (0.0, -d);
+    }
+    let k = if d == 1.0 { 1.0 / len } else { (len + d) / len };
+    (p.0 * k, p.1 * k)
 }
 
 fn angle(i: usize, n: usize) -> f64 {
@@ -167,7 +312,7 @@ mod tests {
     fn nodes_never_overlap_and_everything_fits() {
         for n in 1..=25usize {
             let homes: Vec<NodeId> = (0..4).map(|c| (c % n) as NodeId).collect();
-            let l = Layout::new(n, &homes);
+            let l = Layout::new(Shape::Ring, n, &homes);
             for i in 0..n {
                 for j in i + 1..n {
                     let (a, b) = (l.nodes[i], l.nodes[j]);
@@ -184,8 +329,38 @@ mod tests {
     }
 
     #[test]
+    fn regions_never_overlap_and_fit() {
+        for regions in 1..=8u16 {
+            for followers in 0..=2u16 {
+                let per = 1 + followers;
+                let n = (regions * per) as usize;
+                let homes: Vec<NodeId> = (0..4).map(|c| (c % regions) * per).collect();
+                let shape = Shape::Regions { regions, followers };
+                let l = Layout::new(shape, n, &homes);
+                assert_eq!(l.nodes.len(), n);
+                assert_eq!(l.regions.len(), regions as usize);
+                for i in 0..n {
+                    for j in i + 1..n {
+                        let (a, b) = (l.nodes[i], l.nodes[j]);
+                        let d = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+                        assert!(
+                            d > 2.0 * l.node_r + 4.0,
+                            "{regions}x{per}: {i} and {j} touch"
+                        );
+                    }
+                }
+                let nodes = l.nodes.iter().map(|p| (p, l.node_r));
+                for (&(x, y), r) in nodes.chain(l.clients.iter().map(|p| (p, l.client_r))) {
+                    assert!(x.abs() + r < VIEW_W / 2.0, "{regions}x{per}: x={x} outside");
+                    assert!(y.abs() + r < VIEW_H / 2.0, "{regions}x{per}: y={y} outside");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn lanes_end_at_the_rim() {
-        let l = Layout::new(3, &[0]);
+        let l = Layout::new(Shape::Ring, 3, &[0]);
         let (a, _) = l.lane(Addr::Node(0), Addr::Node(1)).unwrap();
         let c = l.nodes[0];
         let d = ((a.0 - c.0).powi(2) + (a.1 - c.1).powi(2)).sqrt();

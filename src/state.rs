@@ -8,7 +8,9 @@
 //! Returning the very same `Rc<Model>` from the reducer means "nothing changed" and Yew skips the
 //! render; a paused page therefore costs nothing per frame.
 
-use replica_engine::scenario::{Action as SimAction, Config, Scenario, Strategy, SyncMode};
+use replica_engine::scenario::{
+    Action as SimAction, Config, Leaderless, MultiLeader, Scenario, Strategy, SyncMode,
+};
 use replica_engine::types::{NodeId, Time, MS};
 use replica_engine::{Simulation, TraceKind};
 use std::cell::RefCell;
@@ -25,6 +27,8 @@ pub const MAX_SPEED: f64 = 10.0;
 pub const DEFAULT_SPEED: f64 = 0.06;
 /// How often, at most, the heavier panels (log, inspector, results) refresh while playing.
 const SLOW_REFRESH_MS: f64 = 150.0;
+/// Most followers per region the controls offer (multi-leader).
+pub const MAX_FOLLOWERS: u16 = 2;
 /// How long a notice stays up, in wall-clock milliseconds.
 const NOTICE_MS: f64 = 6000.0;
 
@@ -87,14 +91,61 @@ pub struct Notice {
     pub warn: bool,
 }
 
+/// The three replication strategies, as the switch at the top of the controls names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    SingleLeader,
+    MultiLeader,
+    Leaderless,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 3] = [Kind::SingleLeader, Kind::MultiLeader, Kind::Leaderless];
+
+    pub fn of(s: &Strategy) -> Kind {
+        match s {
+            Strategy::SingleLeader(_) => Kind::SingleLeader,
+            Strategy::MultiLeader(_) => Kind::MultiLeader,
+            Strategy::Leaderless(_) => Kind::Leaderless,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::SingleLeader => "Single-leader",
+            Kind::MultiLeader => "Multi-leader",
+            Kind::Leaderless => "Leaderless",
+        }
+    }
+
+    /// The strategy with the page's defaults, and how many nodes it starts with: three nodes
+    /// with one leader; three regions of one leader each, all-to-all, last write wins; five
+    /// equal replicas with N=3, W=2, R=2 and read repair.
+    pub fn default_strategy(self) -> (Strategy, u16) {
+        match self {
+            Kind::SingleLeader => (Strategy::SingleLeader(Default::default()), 3),
+            Kind::MultiLeader => {
+                let ml = MultiLeader::default();
+                let n = ml.nodes();
+                (Strategy::MultiLeader(ml), n)
+            }
+            Kind::Leaderless => (Strategy::Leaderless(Leaderless::default()), 5),
+        }
+    }
+}
+
 /// A setting that is part of the run's configuration rather than a schedule action: changing it
 /// starts the run over (with the same seed and workload, so runs stay comparable).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Restart {
     Same,
     Nodes(u16),
     Fencing(bool),
     Seed(u64),
+    /// Switch to another strategy, with its defaults.
+    Kind(Kind),
+    /// The same strategy with other settings (regions, topology, N, resolution...).
+    Strategy(Strategy),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -126,6 +177,8 @@ pub enum Action {
     DismissNotice,
     Help(bool),
     LogMask(u8),
+    /// Show where a key lives (leaderless: its N home replicas), or stop showing it.
+    FocusKey(Option<String>),
 }
 
 /// A click handler that dispatches `action`. One shared closure type for every button keeps the
@@ -153,6 +206,8 @@ pub struct Model {
     pub notice: Option<Notice>,
     pub help: bool,
     pub log_mask: u8,
+    /// A key the reader is looking at (typed in the client form or clicked in the inspector).
+    pub focus_key: Option<String>,
     pub marks: Rc<Vec<Mark>>,
     /// Trace events up to this index have been looked at for marks...
     scanned: usize,
@@ -175,6 +230,7 @@ impl PartialEq for Model {
             && self.notice == other.notice
             && self.help == other.help
             && self.log_mask == other.log_mask
+            && self.focus_key == other.focus_key
             && Rc::ptr_eq(&self.marks, &other.marks)
     }
 }
@@ -195,6 +251,7 @@ impl Model {
             notice: None,
             help: false,
             log_mask: crate::words::Category::DEFAULT_MASK,
+            focus_key: None,
             marks: Rc::new(Vec::new()),
             scanned: 0,
             marks_until: 0,
@@ -322,12 +379,11 @@ impl Model {
 }
 
 /// A new scenario from the current configuration with one setting changed, and a notice for it.
-#[allow(unreachable_patterns, irrefutable_let_patterns)] // More strategies are coming.
 pub fn restarted(cfg: &Config, nodes: u16, seed: u64, what: Restart) -> (Scenario, String) {
     let mut config = cfg.clone();
     config.nodes = nodes.max(1);
     let mut seed = seed;
-    let text = match what {
+    let text = match what.clone() {
         Restart::Same => "Started over".to_string(),
         Restart::Nodes(n) => {
             let n = n.clamp(1, replica_engine::scenario::MAX_NODES);
@@ -350,6 +406,41 @@ pub fn restarted(cfg: &Config, nodes: u16, seed: u64, what: Restart) -> (Scenari
             seed = s;
             format!("Started over with seed {s}")
         }
+        Restart::Kind(k) => {
+            let (strategy, n) = k.default_strategy();
+            config.strategy = strategy;
+            config.nodes = n;
+            format!(
+                "Started over: {}",
+                crate::words::strategy_summary(&config.strategy, n)
+            )
+        }
+        Restart::Strategy(s) => {
+            config.strategy = s;
+            "Started over".to_string()
+        }
+    };
+    // Multi-leader fixes the node count; leaderless quorums cannot exceed the cluster.
+    match &mut config.strategy {
+        Strategy::MultiLeader(ml) => {
+            ml.regions = ml.regions.clamp(1, 8);
+            ml.followers = ml.followers.min(MAX_FOLLOWERS);
+            config.nodes = ml.nodes();
+        }
+        Strategy::Leaderless(l) => {
+            l.n = l.n.clamp(1, config.nodes);
+            l.w = l.w.clamp(1, l.n);
+            l.r = l.r.clamp(1, l.n);
+        }
+        Strategy::SingleLeader(_) => {}
+    }
+    let text = if text == "Started over" && matches!(what, Restart::Strategy(_)) {
+        format!(
+            "Started over: {}",
+            crate::words::strategy_summary(&config.strategy, config.nodes)
+        )
+    } else {
+        text
     };
     let n = config.nodes;
     // Settings that name nodes which no longer exist are dropped.
@@ -358,6 +449,17 @@ pub fn restarted(cfg: &Config, nodes: u16, seed: u64, what: Restart) -> (Scenari
     if let Some(w) = &mut config.workload {
         if matches!(w.read_from, replica_engine::scenario::ReadFrom::Node(x) if x >= n) {
             w.read_from = replica_engine::scenario::ReadFrom::Nearest;
+        }
+    }
+    if let Strategy::MultiLeader(ml) = &mut config.strategy {
+        if let SyncMode::SemiSync { k } = ml.local_mode {
+            ml.local_mode = if ml.followers == 0 {
+                SyncMode::Async
+            } else {
+                SyncMode::SemiSync {
+                    k: k.clamp(1, ml.followers),
+                }
+            };
         }
     }
     if let Strategy::SingleLeader(sl) = &mut config.strategy {
@@ -388,7 +490,7 @@ pub fn mark_of(kind: &TraceKind) -> Option<(MarkKind, String)> {
         TraceKind::NodeAdded { node } => (MarkKind::Fault, format!("n{node} joined")),
         TraceKind::LinkCut { .. } => (MarkKind::Fault, "links cut".into()),
         TraceKind::LinkHealed { .. } => (MarkKind::Fault, "links healed".into()),
-        TraceKind::Role { node, role, epoch } if role.name() == "leader" => (
+        TraceKind::Role { node, role, epoch } if role.name() == "leader" && *epoch > 0 => (
             MarkKind::Role,
             format!("n{node} became leader of epoch {epoch}"),
         ),
@@ -480,6 +582,12 @@ impl Reducible for Model {
             Action::DismissNotice => m.notice = None,
             Action::Help(on) => m.help = on,
             Action::LogMask(mask) => m.log_mask = mask,
+            Action::FocusKey(k) => {
+                if m.focus_key == k {
+                    return self;
+                }
+                m.focus_key = k;
+            }
         }
         m.slow_rev += 1;
         Rc::new(m)
@@ -598,6 +706,74 @@ mod tests {
         assert_eq!(sim.now(), 0);
         assert_eq!(sim.scenario().seed, 1);
         assert!(sim.config().workload.is_some());
+    }
+
+    fn count(m: &Model, name: &str) -> usize {
+        let sim = m.sim.borrow();
+        sim.anomalies()
+            .iter()
+            .filter(|a| a.kind.name() == name)
+            .count()
+    }
+
+    #[test]
+    fn switching_strategies_keeps_seed_and_workload() {
+        let m = Rc::new(Model::initial(false));
+        let m = reduce(m, Action::Restart(Restart::Seed(9)));
+        let m = reduce(m, Action::Restart(Restart::Kind(Kind::MultiLeader)));
+        {
+            let sim = m.sim.borrow();
+            assert_eq!(sim.nodes().len(), 3);
+            assert_eq!(sim.scenario().seed, 9);
+            assert!(sim.config().workload.is_some());
+            assert!(matches!(&sim.config().strategy, Strategy::MultiLeader(ml) if ml.regions == 3));
+        }
+        let ml = MultiLeader {
+            regions: 4,
+            followers: 2,
+            ..MultiLeader::default()
+        };
+        let m = reduce(
+            m,
+            Action::Restart(Restart::Strategy(Strategy::MultiLeader(ml))),
+        );
+        assert_eq!(m.sim.borrow().nodes().len(), 12, "nodes follow regions");
+        let m = reduce(m, Action::Restart(Restart::Kind(Kind::Leaderless)));
+        assert_eq!(m.sim.borrow().nodes().len(), 5);
+        // N cannot exceed the cluster.
+        let m = reduce(m, Action::Restart(Restart::Nodes(2)));
+        let sim = m.sim.borrow();
+        match &sim.config().strategy {
+            Strategy::Leaderless(l) => assert_eq!((l.n, l.w, l.r), (2, 2, 2)),
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn leaderless_w1_r1_reads_stale_data() {
+        let m = Rc::new(Model::initial(false));
+        let m = reduce(m, Action::Restart(Restart::Kind(Kind::Leaderless)));
+        let m = reduce(m, Action::Act(SimAction::SetQuorum { w: 1, r: 1 }));
+        // Busy clients on one key: reads often follow writes closely.
+        let m = reduce(
+            m,
+            Action::Act(SimAction::SetWorkload(Some(
+                replica_engine::scenario::Workload {
+                    write_every: 200 * MS,
+                    read_every: 100 * MS,
+                    keys: 1,
+                    read_from: replica_engine::scenario::ReadFrom::Nearest,
+                },
+            ))),
+        );
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 10_000 * MS,
+                pause: true,
+            },
+        );
+        assert!(count(&m, "stale-read") > 0, "no stale read in 10 s");
     }
 
     #[test]

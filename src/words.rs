@@ -5,6 +5,7 @@
 
 use replica_engine::check::{Anomaly, AnomalyKind, Fate, WriteFate};
 use replica_engine::client::{OpKind, OpResult, Operation};
+use replica_engine::scenario::{Resolution, Strategy, SyncMode, Topology};
 use replica_engine::trace::DropCause;
 use replica_engine::types::{Addr, MsgId, MsgKind, OpId, Time, MS};
 use replica_engine::{TraceEvent, TraceKind};
@@ -26,6 +27,109 @@ pub fn span(t: Time) -> String {
         format!("{} ms", (t + MS / 2) / MS)
     } else {
         format!("{:.1} ms", t as f64 / MS as f64)
+    }
+}
+
+/// "1 write", "3 writes".
+pub fn writes(n: u64) -> String {
+    format!("{n} write{}", if n == 1 { "" } else { "s" })
+}
+
+/// A conflict resolution rule in readers' words.
+pub fn resolution(r: Resolution) -> &'static str {
+    match r {
+        Resolution::LastWriteWins => "last write wins",
+        Resolution::HighestReplica => "highest replica id wins",
+        Resolution::Siblings => "keep siblings",
+        Resolution::Union => "merge into a set",
+    }
+}
+
+/// What a conflict resolution rule does, in one line.
+pub fn resolution_hint(r: Resolution) -> &'static str {
+    match r {
+        Resolution::LastWriteWins => "Of two concurrent writes, the one with the later timestamp (the accepting node's clock) survives; the other is silently discarded. A skewed clock can make a causally later write lose.",
+        Resolution::HighestReplica => "Of two concurrent writes, the one accepted by the higher-numbered node survives; the other is discarded.",
+        Resolution::Siblings => "Concurrent writes are all kept as siblings; a read returns them all and the next write replaces them.",
+        Resolution::Union => "Concurrent values are merged into one set value, so nothing is discarded.",
+    }
+}
+
+pub fn topology(t: Topology) -> &'static str {
+    match t {
+        Topology::AllToAll => "all-to-all",
+        Topology::Circular => "circular",
+        Topology::Star => "star",
+    }
+}
+
+pub fn topology_hint(t: Topology) -> &'static str {
+    match t {
+        Topology::AllToAll => "Every leader sends its writes straight to every other leader: fast, but writes can overtake each other on the way.",
+        Topology::Circular => "Each leader forwards writes to the next one around the ring: one broken leader or link stops the flow for everyone after it.",
+        Topology::Star => "Leaders send writes to the hub (region 0), which forwards them to the others: the hub is a single point of failure.",
+    }
+}
+
+pub fn sync_mode(m: SyncMode) -> String {
+    match m {
+        SyncMode::Sync => "sync".into(),
+        SyncMode::SemiSync { k } => format!("semi-sync (k = {k})"),
+        SyncMode::Async => "async".into(),
+    }
+}
+
+/// The strategy and its main settings in a few words, for notices and the status bar.
+pub fn strategy_summary(s: &Strategy, nodes: u16) -> String {
+    match s {
+        Strategy::SingleLeader(sl) => format!(
+            "single-leader, {nodes} node{}, followers {}",
+            if nodes == 1 { "" } else { "s" },
+            sync_mode(sl.mode)
+        ),
+        Strategy::MultiLeader(ml) => {
+            let mut t = format!(
+                "multi-leader, {} region{}",
+                ml.regions,
+                if ml.regions == 1 { "" } else { "s" }
+            );
+            if ml.followers > 0 {
+                t.push_str(&format!(
+                    " × {} follower{} ({})",
+                    ml.followers,
+                    if ml.followers == 1 { "" } else { "s" },
+                    sync_mode(ml.local_mode)
+                ));
+            }
+            t.push_str(&format!(
+                ", {}, {}",
+                topology(ml.topology),
+                resolution(ml.resolution)
+            ));
+            if ml.cross_sync {
+                t.push_str(", waits for other regions");
+            }
+            t
+        }
+        Strategy::Leaderless(l) => {
+            let mut t = format!(
+                "leaderless, {nodes} nodes, N={} W={} R={}, {}",
+                l.n,
+                l.w,
+                l.r,
+                resolution(l.resolution)
+            );
+            if l.sloppy {
+                t.push_str(", sloppy quorum");
+            }
+            if !l.read_repair {
+                t.push_str(", no read repair");
+            }
+            if l.anti_entropy > 0 {
+                t.push_str(&format!(", anti-entropy every {}", span(l.anti_entropy)));
+            }
+            t
+        }
     }
 }
 
@@ -132,7 +236,19 @@ pub fn op_text(op: &Operation) -> String {
 pub fn result_text(op: &Operation) -> String {
     match &op.result {
         OpResult::Pending => "pending".into(),
+        OpResult::Written {
+            dot: Some((n, c)), ..
+        } => format!("ok (version n{n}:{c})"),
         OpResult::Written { lsn, epoch, .. } => format!("ok (lsn {lsn}, epoch {epoch})"),
+        OpResult::Read {
+            value: Some(v),
+            others,
+            ..
+        } if !others.is_empty() => {
+            let mut vs = vec![v.as_str()];
+            vs.extend(others.iter().map(|(x, _)| x.as_str()));
+            format!("→ siblings {}", vs.join(" | "))
+        }
         OpResult::Read { value: Some(v), .. } => format!("→ {v}"),
         OpResult::Read { value: None, .. } => "→ (nothing)".into(),
         OpResult::Failed { reason } => format!("failed: {reason}"),
@@ -200,23 +316,24 @@ pub fn anomaly_text(a: &Anomaly, history: &[Operation]) -> String {
                 es.join(", ")
             )
         }
-        AnomalyKind::Discarded { op, by, why } => format!(
-            "Discarded write: write #{op} was thrown away in favour of write #{by} ({why})."
-        ),
+        AnomalyKind::Discarded { op, by, why } => {
+            // The engine says why in a clause such as "a concurrent write lost to
+            // last-write-wins"; the sentence names the write itself.
+            let why = why.strip_prefix("a ").unwrap_or(why);
+            format!("Write #{op} discarded: {why} (write #{by} survived).")
+        }
         AnomalyKind::Conflict { key, writes } => {
             let ws: Vec<String> = writes.iter().map(|w| format!("#{w}")).collect();
             format!(
-                "Conflict: writes {} to {key} did not see each other.",
-                ws.join(", ")
+                "Conflict on {key}: writes {} did not see each other.",
+                ws.join(" and ")
             )
         }
         AnomalyKind::OutOfOrder {
             node,
             write,
             missing,
-        } => format!(
-            "Out of order: n{node} applied write #{write} before write #{missing}, which it depends on."
-        ),
+        } => format!("n{node} applied #{write} before #{missing} it depends on."),
         _ => String::new(),
     }
 }
@@ -285,6 +402,12 @@ pub fn describe(e: &TraceEvent, cx: &Context) -> String {
         TraceKind::Crashed { node } => format!("n{node} crashed"),
         TraceKind::Restarted { node } => format!("n{node} restarted"),
         TraceKind::NodeAdded { node } => format!("n{node} joined the cluster"),
+        // Multi-leader and leaderless nodes have no epochs (0): they simply are what they are.
+        TraceKind::Role {
+            node,
+            role,
+            epoch: 0,
+        } => format!("n{node} is a {}", role.name()),
         TraceKind::Role { node, role, epoch } => match role.name() {
             "leader" => format!("n{node} became leader of epoch {epoch}"),
             "candidate" => format!("n{node} stands for election in epoch {epoch}"),
@@ -386,6 +509,58 @@ mod tests {
         assert_eq!(category(&TraceKind::Crashed { node: 1 }), Category::Fault);
         assert_eq!(Category::DEFAULT_MASK & Category::Message.bit(), 0);
         assert_ne!(Category::DEFAULT_MASK & Category::Anomaly.bit(), 0);
+    }
+
+    #[test]
+    fn new_anomalies_in_words() {
+        let a = |kind| Anomaly { t: 0, kind };
+        assert_eq!(
+            anomaly_text(
+                &a(AnomalyKind::Discarded {
+                    op: 7,
+                    by: 9,
+                    why: "a concurrent write lost to last-write-wins".into()
+                }),
+                &[]
+            ),
+            "Write #7 discarded: concurrent write lost to last-write-wins (write #9 survived)."
+        );
+        assert_eq!(
+            anomaly_text(
+                &a(AnomalyKind::Conflict {
+                    key: "x".into(),
+                    writes: vec![3, 4]
+                }),
+                &[]
+            ),
+            "Conflict on x: writes #3 and #4 did not see each other."
+        );
+        assert_eq!(
+            anomaly_text(
+                &a(AnomalyKind::OutOfOrder {
+                    node: 2,
+                    write: 5,
+                    missing: 3
+                }),
+                &[]
+            ),
+            "n2 applied #5 before #3 it depends on."
+        );
+    }
+
+    #[test]
+    fn strategies_in_words() {
+        use crate::state::Kind;
+        let (ml, n) = Kind::MultiLeader.default_strategy();
+        assert_eq!(
+            strategy_summary(&ml, n),
+            "multi-leader, 3 regions, all-to-all, last write wins"
+        );
+        let (ll, n) = Kind::Leaderless.default_strategy();
+        assert_eq!(
+            strategy_summary(&ll, n),
+            "leaderless, 5 nodes, N=3 W=2 R=2, last write wins"
+        );
     }
 
     #[test]

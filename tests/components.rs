@@ -8,7 +8,7 @@ use gloo_timers::future::TimeoutFuture;
 use replica_engine::types::MS;
 use replica_lab::components::controls::{Controls, ControlsView};
 use replica_lab::components::inspector::{Inspect, Inspector};
-use replica_lab::state::{Action, Model, Selection};
+use replica_lab::state::{Action, Kind, Model, Restart, Selection};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -146,4 +146,70 @@ async fn controls_label_every_input_and_act_on_the_run() {
     button(&root, "Crash n1").unwrap().click();
     TimeoutFuture::new(50).await;
     assert!(button(&root, "Restart n1").is_some());
+}
+
+/// The default run, switched to multi-leader and settled for a virtual second.
+fn multi_leader() -> Model {
+    let m = Rc::new(Model::initial(false))
+        .reduce(Action::Restart(Restart::Kind(Kind::MultiLeader)))
+        .reduce(Action::Seek {
+            t: 1000 * MS,
+            pause: true,
+        });
+    (*m).clone()
+}
+
+#[function_component(StrategyHarness)]
+fn strategy_harness() -> Html {
+    let model = use_reducer(multi_leader);
+    let view = {
+        let sim = model.sim.borrow();
+        let snap = sim.snapshot();
+        ControlsView::of(&sim, &snap, None)
+    };
+    html! { <Controls {view} dispatch={model.dispatcher()} /> }
+}
+
+fn labelled_everywhere(root: &Element) {
+    let inputs = root.query_selector_all("input, select").unwrap();
+    for i in 0..inputs.length() {
+        let el: Element = inputs.item(i).unwrap().dyn_into().unwrap();
+        let id = el.id();
+        assert!(!id.is_empty(), "{} has an id", el.outer_html());
+        assert_eq!(
+            count(root, &format!("label[for=\"{id}\"]")),
+            1,
+            "#{id} has a label"
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_strategy_switch_shows_each_strategys_own_controls() {
+    let root = mount::<StrategyHarness>();
+    TimeoutFuture::new(50).await;
+
+    let checked = |root: &Element| text(root, ".seg button[aria-checked=true]");
+    assert_eq!(checked(&root), "Multi-leader");
+    labelled_everywhere(&root);
+    assert!(root.query_selector("#ml-topology").unwrap().is_some());
+    assert!(root.query_selector("#ml-resolution").unwrap().is_some());
+    assert!(root.query_selector("#clock-skew").unwrap().is_some());
+    assert!(root.query_selector("#cross-sync").unwrap().is_some());
+    assert!(button(&root, "Cut off region 0").is_some());
+
+    button(&root, "Leaderless").unwrap().click();
+    TimeoutFuture::new(50).await;
+    assert_eq!(checked(&root), "Leaderless");
+    labelled_everywhere(&root);
+    for id in ["#sloppy", "#read-repair", "#anti-entropy", "#ll-resolution"] {
+        assert!(root.query_selector(id).unwrap().is_some(), "{id}");
+    }
+    assert!(text(&root, ".controls").contains("W = how synchronous a write is"));
+    assert!(root.query_selector("#ml-topology").unwrap().is_none());
+
+    button(&root, "Single-leader").unwrap().click();
+    TimeoutFuture::new(50).await;
+    assert_eq!(checked(&root), "Single-leader");
+    assert!(root.query_selector("#fencing").unwrap().is_some());
 }

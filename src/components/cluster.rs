@@ -5,11 +5,18 @@
 //! dashed), its epoch and last log position, and, for a follower, how far it lags the leader and
 //! whether the leader waits for it ("sync"). A link that is cut is red and dashed: cut both ways
 //! the whole line, cut one way only the lane of that direction, with an arrow.
+//!
+//! Multi-leader: each region is a faint circle around its leader and followers; only the links
+//! that carry traffic are drawn (inside a region, and between leaders), and the leaders'
+//! replication topology is drawn boldly over them (arrows for the circular one). Leaderless: the
+//! nodes are equal replicas; a badge counts the hinted writes a node holds for others, and the
+//! home replicas of the key in focus are ringed.
 
 use crate::anim::Hits;
-use crate::layout::{Layout, VIEW_H, VIEW_W};
+use crate::layout::{Layout, Shape, VIEW_H, VIEW_W};
 use crate::state::{on_click, Action, Model, Selection};
 use crate::words;
+use replica_engine::scenario::Topology;
 use replica_engine::sim::{ClientSnapshot, NodeSnapshot};
 use replica_engine::NodeId;
 use std::rc::Rc;
@@ -23,6 +30,11 @@ pub struct ClusterProps {
     /// Directed links that are cut.
     pub cut: Rc<Vec<(NodeId, NodeId)>>,
     pub selected: Option<Selection>,
+    pub shape: Shape,
+    /// Multi-leader: how the leaders send each other their writes.
+    pub topology: Option<Topology>,
+    /// Nodes to ring: the home replicas of the key in focus (leaderless).
+    pub homes: Rc<Vec<NodeId>>,
     /// Messages drawn over the links: a click on one belongs to the message, not the link.
     pub hits: Hits,
     pub dispatch: UseReducerDispatcher<Model>,
@@ -37,15 +49,28 @@ pub fn lag_text(n: &NodeSnapshot) -> String {
     }
 }
 
-fn node_label(n: &NodeSnapshot) -> String {
+fn node_label(n: &NodeSnapshot, single: bool) -> String {
     let mut s = format!(
-        "n{}, {}, {}, epoch {}, log up to {}",
+        "n{}, {}, {}",
         n.id,
         n.role.name(),
         if n.up { "up" } else { "crashed" },
-        n.epoch,
-        n.last_lsn
     );
+    if let Some(r) = n.region {
+        s.push_str(&format!(", region {r}"));
+    }
+    if !single {
+        s.push_str(&format!(", {} applied", words::writes(n.last_lsn)));
+        if n.region.is_some() && n.up {
+            s.push_str(", ");
+            s.push_str(&lag_text(n));
+        }
+        if n.hints > 0 {
+            s.push_str(&format!(", holds {} hinted writes for others", n.hints));
+        }
+        return s;
+    }
+    s.push_str(&format!(", epoch {}, log up to {}", n.epoch, n.last_lsn));
     if n.up && n.role.name() != "leader" {
         s.push_str(", ");
         s.push_str(&lag_text(n));
@@ -61,8 +86,33 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
     let nodes = &props.nodes;
     let n = nodes.len();
     let homes: Vec<NodeId> = props.clients.iter().map(|c| c.home).collect();
-    let layout = Layout::new(n, &homes);
+    let layout = Layout::new(props.shape, n, &homes);
     let detailed = n <= 9;
+    let per = match props.shape {
+        Shape::Regions { followers, .. } => Some(1 + followers),
+        Shape::Ring => None,
+    };
+    let single = per.is_none()
+        && nodes
+            .iter()
+            .all(|x| x.region.is_none() && x.role.name() != "replica");
+    // Multi-leader: which pairs of nodes talk at all, and which leader pairs the topology uses.
+    let regions = per.map_or(1, |p| n as NodeId / p.max(1)).max(1);
+    let talks = |a: NodeId, b: NodeId| match per {
+        Some(p) => a / p == b / p || (a.is_multiple_of(p) && b.is_multiple_of(p)),
+        None => true,
+    };
+    let topo = |a: NodeId, b: NodeId| match (per, props.topology) {
+        (Some(p), Some(t)) if a.is_multiple_of(p) && b.is_multiple_of(p) => {
+            let (ra, rb) = (a / p, b / p);
+            match t {
+                Topology::AllToAll => true,
+                Topology::Circular => (ra + 1) % regions == rb || (rb + 1) % regions == ra,
+                Topology::Star => ra == 0 || rb == 0,
+            }
+        }
+        _ => false,
+    };
     let leader = nodes
         .iter()
         .find(|x| x.up && x.role.name() == "leader")
@@ -93,6 +143,9 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
     for a in 0..n {
         for b in a + 1..n {
             let (ai, bi) = (a as NodeId, b as NodeId);
+            if !talks(ai, bi) {
+                continue;
+            }
             let (p, q) = (layout.nodes[a], layout.nodes[b]);
             let (ab, ba) = (is_cut(ai, bi), is_cut(bi, ai));
             let sel = props.selected == Some(Selection::Link(ai, bi));
@@ -134,6 +187,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             let (mx, my) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
             let class = classes!(
                 "link",
+                topo(ai, bi).then_some("topo"),
                 (ab && ba).then_some("cut"),
                 (ab != ba).then_some("half-cut"),
                 sel.then_some("selected")
@@ -153,6 +207,47 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             });
         }
     }
+
+    // Circular: arrows show the one direction writes travel around the ring of leaders.
+    let mut flow = Vec::new();
+    if let (Some(p), Some(Topology::Circular)) = (per, props.topology) {
+        for r in 0..regions {
+            let (a, b) = (r * p, ((r + 1) % regions) * p);
+            if a == b {
+                continue;
+            }
+            let (Some(&pa), Some(&pb)) =
+                (layout.nodes.get(a as usize), layout.nodes.get(b as usize))
+            else {
+                continue;
+            };
+            let (dx, dy) = (pb.0 - pa.0, pb.1 - pa.1);
+            let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+            let (ux, uy) = (dx / len, dy / len);
+            let k = layout.node_r + 4.0;
+            flow.push(html! {
+                <line class="flow" x1={fmt(pa.0 + ux * k)} y1={fmt(pa.1 + uy * k)}
+                    x2={fmt(pb.0 - ux * k)} y2={fmt(pb.1 - uy * k)} marker-end="url(#flow)" />
+            });
+        }
+    }
+    let region_boxes = layout.regions.iter().enumerate().map(|(i, b)| {
+        let below = b.label.1 > b.c.1 + 1.0;
+        let anchor = if (b.label.0 - b.c.0).abs() < b.r * 0.45 {
+            "middle"
+        } else if b.label.0 > b.c.0 {
+            "start"
+        } else {
+            "end"
+        };
+        html! {
+            <g class="region" data-region={i.to_string()}>
+                <circle cx={fmt(b.c.0)} cy={fmt(b.c.1)} r={fmt(b.r)} />
+                <text x={fmt(b.label.0)} y={fmt(if below { b.label.1 + 10.0 } else { b.label.1 })}
+                    text-anchor={anchor}>{ format!("region {i}") }</text>
+            </g>
+        }
+    });
 
     let clients = props.clients.iter().enumerate().map(|(i, c)| {
         let (x, y) = layout.clients[i];
@@ -182,7 +277,8 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             role,
             (!node.up).then_some("down"),
             selected.then_some("selected"),
-            (node.up && role != "leader" && node.lag > 0).then_some("lagging")
+            (node.up && role != "leader" && node.lag > 0).then_some("lagging"),
+            props.homes.contains(&node.id).then_some("home")
         );
         let id = node.id;
         let onkeydown = {
@@ -199,20 +295,42 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
         } else {
             role.to_string()
         };
-        let info1 = format!("epoch {} · lsn {}", node.epoch, node.last_lsn);
-        let info2 = if !node.up || role == "leader" {
+        // Regions with followers are crowded: there a node only says how far behind it is.
+        let crowded = matches!(per, Some(p) if p > 1);
+        let info1 = if single {
+            format!("epoch {} · lsn {}", node.epoch, node.last_lsn)
+        } else if crowded {
             String::new()
+        } else {
+            words::writes(node.last_lsn)
+        };
+        let info2 = if !node.up || (single && role == "leader") || role == "replica" {
+            String::new()
+        } else if !single {
+            if node.lag == 0 {
+                if crowded { String::new() } else { "up to date".into() }
+            } else {
+                format!("{} behind", node.lag)
+            }
         } else if leader.is_some() {
             lag_text(node)
         } else {
             "no leader".into()
         };
         let name_size = if r >= 28.0 { 15.0 } else { (r * 0.62).max(10.0) };
+        // Small nodes (regions with followers) have no room for the role inside: the crown
+        // (leaders) and the colour say it.
+        let roomy = detailed && r >= 24.0;
         // Labels go radially outward: links are chords inside the ring, so messages never cross
         // them there. Top and bottom nodes get centred lines, side nodes left or right aligned.
-        let len = (x * x + y * y).sqrt().max(1e-6);
-        let (ux, uy) = (x / len, y / len);
+        let (ux, uy) = layout.label_dir.get(i).copied().unwrap_or((0.0, 1.0));
         let (lx, ly) = (ux * (r + 9.0), uy * (r + 9.0));
+        // A crowded node has a single line: its lag, if any.
+        let (info1, info2, lag_first) = if info1.is_empty() {
+            (info2, String::new(), true)
+        } else {
+            (info1, info2, false)
+        };
         let extra = if info2.is_empty() { 0.0 } else { 13.0 };
         // Baseline of the first line: above a top node the block grows upwards, below a bottom
         // node downwards, beside a side node it is centred.
@@ -224,16 +342,20 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
         html! {
             <g class={class} data-node={node.id.to_string()} transform={format!("translate({} {})", fmt(x), fmt(y))}
                 tabindex="0" role="button" aria-pressed={selected.to_string()}
-                aria-label={node_label(node)}
+                aria-label={node_label(node, single)}
                 onclick={select(Selection::Node(node.id))} {onkeydown}>
-                <title>{ format!("{}. Click to inspect, crash or restart.", node_label(node)) }</title>
+                <title>{ format!("{}. Click to inspect, crash or restart.", node_label(node, single)) }</title>
+                <circle class="home-ring" r={fmt(r + 5.0)} />
                 <circle class="focus" r={fmt(r + 8.0)} />
                 <circle class="body" r={fmt(r)} />
-                <text class="name" y={fmt(if detailed { -2.0 } else { name_size * 0.35 })}
+                <text class="name" y={fmt(if roomy { -2.0 } else { name_size * 0.35 })}
                     style={format!("font-size:{name_size:.0}px")}>{ format!("n{}", node.id) }</text>
-                if detailed {
+                if roomy {
                     <text class="role" y="12">{ status }</text>
-                    <text class="info" x={fmt(lx)} y={fmt(y0)} text-anchor={anchor}>{ info1 }</text>
+                }
+                if detailed {
+                    <text class={classes!("info", lag_first.then_some("lag"), (lag_first && node.lag > 0).then_some("behind"))}
+                        x={fmt(lx)} y={fmt(y0)} text-anchor={anchor}>{ info1 }</text>
                     if !info2.is_empty() {
                         <text class={classes!("info", "lag", (node.lag > 0).then_some("behind"))}
                             x={fmt(lx)} y={fmt(y0 + 13.0)} text-anchor={anchor}>{ info2 }</text>
@@ -245,8 +367,14 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
                         <text y="3.5">{ "sync" }</text>
                     </g>
                 }
+                if node.hints > 0 && node.up {
+                    <g class="hint-badge" transform={format!("translate({} {})", fmt(r * 0.72), fmt(-r * 0.92))}>
+                        <rect x="-20" y="-8" width="40" height="15" rx="7.5" />
+                        <text y="3.5">{ format!("{} hint{}", node.hints, if node.hints == 1 { "" } else { "s" }) }</text>
+                    </g>
+                }
                 if role == "leader" && node.up {
-                    <path class="crown" transform={format!("translate(0 {}) scale({:.2})", fmt(if detailed { -r * 0.6 } else { -r - 7.0 }), (r / 34.0).max(0.6))}
+                    <path class={classes!("crown", (!roomy).then_some("out"))} transform={format!("translate(0 {}) scale({:.2})", fmt(if roomy { -r * 0.6 } else { -r - 7.0 }), (r / 34.0).max(0.6))}
                         d="M-9 4 L-9 -4 L-4.5 0 L0 -6 L4.5 0 L9 -4 L9 4 Z" />
                 }
             </g>
@@ -255,7 +383,12 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
 
     let vb = format!("{} {} {} {}", -VIEW_W / 2.0, -VIEW_H / 2.0, VIEW_W, VIEW_H);
     let label = format!(
-        "Cluster of {n} nodes and {} clients. Select a node or a link to act on it.",
+        "Cluster of {n} nodes{} and {} clients. Select a node or a link to act on it.",
+        if per.is_some() {
+            format!(" in {regions} regions")
+        } else {
+            String::new()
+        },
         props.clients.len()
     );
     html! {
@@ -266,8 +399,14 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
                     orient="auto-start-reverse">
                     <path d="M0 0 L10 5 L0 10 z" class="arrow-head" />
                 </marker>
+                <marker id="flow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6"
+                    orient="auto-start-reverse">
+                    <path d="M0 0 L10 5 L0 10 z" class="flow-head" />
+                </marker>
             </defs>
+            <g class="regions">{ for region_boxes }</g>
             <g class="links">{ links }</g>
+            <g class="flows">{ flow }</g>
             <g class="clients">{ for clients }</g>
             <g class="nodes">{ for node_views }</g>
         </svg>

@@ -1,10 +1,17 @@
 //! The controls panel. Every control becomes either a schedule entry at the current virtual time
 //! (`Action::Act`) or, for settings that belong to the run's configuration (node count, fencing,
 //! seed), a fresh run (`Action::Restart`).
+//!
+//! At the top, a switch between the three strategies; below it, the chosen strategy's own
+//! settings; then what every strategy shares (failures, latency, clients, traffic, seed).
 
-use crate::state::{on_click, Action, Model, Restart};
+use crate::state::{on_click, Action, Kind, Model, Restart, MAX_FOLLOWERS};
+use crate::words;
 use replica_engine::scenario::MAX_TEXT;
-use replica_engine::scenario::{Action as SimAction, ReadFrom, Strategy, SyncMode, Workload};
+use replica_engine::scenario::{
+    Action as SimAction, Clock, Leaderless, MultiLeader, ReadFrom, Resolution, Strategy, SyncMode,
+    Topology, Workload,
+};
 use replica_engine::types::MS;
 use replica_engine::{NodeId, Simulation, Snapshot};
 use wasm_bindgen::JsCast;
@@ -24,6 +31,7 @@ pub enum Mode {
 /// Everything the controls show, read from the run's current configuration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ControlsView {
+    pub strategy: Strategy,
     pub nodes: u16,
     pub clients: u16,
     pub mode: Mode,
@@ -38,10 +46,12 @@ pub struct ControlsView {
     pub selected: Option<(NodeId, bool)>,
     pub leader: Option<NodeId>,
     pub any_cut: bool,
+    /// The node whose clock the clock slider sets (the selected one, else n0), and its offset
+    /// in milliseconds.
+    pub clock: (NodeId, f64),
 }
 
 impl ControlsView {
-    #[allow(unreachable_patterns)] // More strategies are coming.
     pub fn of(sim: &Simulation, snap: &Snapshot, selected: Option<NodeId>) -> Self {
         let cfg = sim.config();
         let nodes = &snap.nodes;
@@ -54,13 +64,26 @@ impl ControlsView {
                 },
                 Some(sl.fencing),
             ),
-            _ => (Mode::Other, None),
+            Strategy::MultiLeader(ml) => (
+                match ml.local_mode {
+                    SyncMode::Sync => Mode::Sync,
+                    SyncMode::SemiSync { k } => Mode::SemiSync(k),
+                    SyncMode::Async => Mode::Async,
+                },
+                None,
+            ),
+            Strategy::Leaderless(_) => (Mode::Other, None),
         };
+        let clock_node = selected
+            .filter(|n| (*n as usize) < nodes.len())
+            .unwrap_or(0);
+        let offset = cfg.clocks.get(&clock_node).map_or(0, |c| c.offset);
         let leader = nodes
             .iter()
             .find(|s| s.up && s.role.name() == "leader")
             .map(|s| s.id);
         ControlsView {
+            strategy: cfg.strategy.clone(),
             nodes: nodes.len() as u16,
             clients: cfg.clients,
             mode,
@@ -74,6 +97,7 @@ impl ControlsView {
             selected: selected.and_then(|n| nodes.get(n as usize).map(|s| (n, s.up))),
             leader,
             any_cut: !snap.cut.is_empty(),
+            clock: (clock_node, offset as f64 / MS as f64),
         }
     }
 }
@@ -82,11 +106,16 @@ impl ControlsView {
 pub enum Unit {
     Percent,
     Ms,
+    /// A clock offset: "+300 ms", "−50 ms".
+    Offset,
     PerSecond,
 }
 
 fn show(v: f64, unit: Unit) -> String {
     match unit {
+        Unit::Offset if v > 0.0 => format!("+{v:.0} ms"),
+        Unit::Offset if v < 0.0 => format!("−{:.0} ms", -v),
+        Unit::Offset => "exact".into(),
         Unit::Percent => format!("{v:.0} %"),
         Unit::Ms => format!("{v:.0} ms"),
         Unit::PerSecond => format!("{v:.1} /s"),
@@ -94,9 +123,9 @@ fn show(v: f64, unit: Unit) -> String {
 }
 
 /// One range input: its label, limits and current value.
-pub struct Range {
+pub struct Range<'a> {
     pub id: &'static str,
-    pub label: &'static str,
+    pub label: &'a str,
     pub hint: &'static str,
     pub min: f64,
     pub max: f64,
@@ -112,7 +141,7 @@ pub struct Range {
 ///
 /// The controls are plain functions rather than components: every component type costs the
 /// bundle its own copy of Yew's lifecycle code.
-fn range(r: Range, onchange: Callback<f64>) -> Html {
+fn range(r: Range<'_>, onchange: Callback<f64>) -> Html {
     let unit = r.unit;
     let oninput = Callback::from(move |e: InputEvent| {
         let input = e.target_unchecked_into::<HtmlInputElement>();
@@ -186,12 +215,19 @@ pub fn controls(p: &ControlsProps) -> Html {
     let v = &p.view;
     let d = &p.dispatch;
     let act = |a: SimAction| on_click(d, Action::Act(a));
-    let restart = |r: Restart| on_click(d, Action::Restart(r));
     let set_mode = |m: SyncMode| {
         let d = d.clone();
         Callback::from(move |_: Event| d.dispatch(Action::Act(SimAction::SetMode(m))))
     };
-    let max_k = v.nodes.saturating_sub(1).max(1);
+    let ml = match &v.strategy {
+        Strategy::MultiLeader(ml) => Some(ml.clone()),
+        _ => None,
+    };
+    let max_k = match &ml {
+        Some(ml) => ml.followers.max(1),
+        None => v.nodes.saturating_sub(1).max(1),
+    };
+    let no_followers = ml.as_ref().is_some_and(|ml| ml.followers == 0);
     let k = match v.mode {
         Mode::SemiSync(k) => k,
         _ => 1,
@@ -281,50 +317,70 @@ pub fn controls(p: &ControlsProps) -> Html {
             html! {
                 <label class="radio" title={hint} for={id}>
                     <input type="radio" name="mode" id={id} checked={on} onchange={set_mode(m)}
-                        disabled={v.mode == Mode::Other} />
+                        disabled={v.mode == Mode::Other || no_followers} />
                     <span>{ label }</span>
                 </label>
             }
         };
 
+    let modes = html! { <>
+        <div class="radios" role="radiogroup" aria-label={if ml.is_some() { "Local followers" } else { "Followers" }}>
+            <span class="group-label">{ if ml.is_some() { "Each leader's own followers:" } else { "Followers:" } }</span>
+            { mode_radio("mode-sync", "synchronous", SYNC_HINT, SyncMode::Sync, v.mode == Mode::Sync) }
+            <span class="semi">
+                { mode_radio("mode-semi", "semi-synchronous", SEMI_HINT, SyncMode::SemiSync { k }, matches!(v.mode, Mode::SemiSync(_))) }
+                <label class="k" for="semi-k" title="How many followers the leader waits for">{ "k =" }</label>
+                <input id="semi-k" type="number" min="1" max={max_k.to_string()} value={k.to_string()}
+                    disabled={!matches!(v.mode, Mode::SemiSync(_)) || no_followers} onchange={on_k} />
+            </span>
+            { mode_radio("mode-async", "asynchronous", ASYNC_HINT, SyncMode::Async, v.mode == Mode::Async) }
+        </div>
+        <p class="hint">{ if no_followers { "No followers: add some above to choose how leaders replicate to them." } else { match v.mode {
+            Mode::Sync => SYNC_HINT,
+            Mode::SemiSync(_) => SEMI_HINT,
+            Mode::Async => ASYNC_HINT,
+            Mode::Other => "",
+        } } }</p>
+    </> };
+    let replication = match &v.strategy {
+        Strategy::SingleLeader(_) => html! { <>
+            { modes }
+            <div class="row">
+                <label class="check" title={FENCING_HINT} for="fencing">
+                    <input type="checkbox" id="fencing" checked={v.fencing.unwrap_or(false)}
+                        disabled={v.fencing.is_none()} onchange={on_fencing} />
+                    { "Fencing" }
+                </label>
+                { stepper("Nodes", "nodes", v.nodes, 1, replica_engine::scenario::MAX_NODES, " (starts over)", |n| Action::Restart(Restart::Nodes(n)), d) }
+            </div>
+            <p class="hint">{ "Fencing and the node count start the run over, with the same seed and traffic." }</p>
+        </> },
+        Strategy::MultiLeader(ml) => multi_leader(ml, modes, v, d),
+        Strategy::Leaderless(l) => leaderless(l, v.nodes, d),
+    };
+    // "Isolate": the leader, a region, or one replica, depending on the strategy.
+    let (isolate_label, isolate) = match (&v.strategy, v.selected) {
+        (Strategy::SingleLeader(_), _) => {
+            ("Isolate the leader".to_string(), v.leader.map(|l| vec![l]))
+        }
+        (Strategy::MultiLeader(ml), s) => {
+            let r = ml.region_of(s.map_or(0, |s| s.0));
+            let nodes: Vec<NodeId> = (0..ml.nodes()).filter(|&n| ml.region_of(n) == r).collect();
+            (format!("Cut off region {r}"), Some(nodes))
+        }
+        (Strategy::Leaderless(_), s) => {
+            let n = s.map_or(0, |s| s.0);
+            (format!("Isolate n{n}"), Some(vec![n]))
+        }
+    };
+
     let sel = v.selected;
     html! {
         <div class="controls">
+            { switch(Kind::of(&v.strategy), d) }
             <fieldset>
                 <legend>{ "Replication" }</legend>
-                <div class="radios" role="radiogroup" aria-label="Followers">
-                    <span class="group-label">{ "Followers:" }</span>
-                    { mode_radio("mode-sync", "synchronous", SYNC_HINT, SyncMode::Sync, v.mode == Mode::Sync) }
-                    <span class="semi">
-                        { mode_radio("mode-semi", "semi-synchronous", SEMI_HINT, SyncMode::SemiSync { k }, matches!(v.mode, Mode::SemiSync(_))) }
-                        <label class="k" for="semi-k" title="How many followers the leader waits for">{ "k =" }</label>
-                        <input id="semi-k" type="number" min="1" max={max_k.to_string()} value={k.to_string()}
-                            disabled={!matches!(v.mode, Mode::SemiSync(_))} onchange={on_k} />
-                    </span>
-                    { mode_radio("mode-async", "asynchronous", ASYNC_HINT, SyncMode::Async, v.mode == Mode::Async) }
-                </div>
-                <p class="hint">{ match v.mode {
-                    Mode::Sync => SYNC_HINT,
-                    Mode::SemiSync(_) => SEMI_HINT,
-                    Mode::Async => ASYNC_HINT,
-                    Mode::Other => "",
-                } }</p>
-                <div class="row">
-                    <label class="check" title={FENCING_HINT} for="fencing">
-                        <input type="checkbox" id="fencing" checked={v.fencing.unwrap_or(false)}
-                            disabled={v.fencing.is_none()} onchange={on_fencing} />
-                        { "Fencing" }
-                    </label>
-                    <span class="stepper" role="group" aria-label="Number of nodes (starts over)">
-                        <span class="group-label">{ "Nodes" }</span>
-                        <button aria-label="Fewer nodes (starts over)" disabled={v.nodes <= 1}
-                            onclick={restart(Restart::Nodes(v.nodes.saturating_sub(1)))}>{ "−" }</button>
-                        <output aria-live="polite">{ v.nodes }</output>
-                        <button aria-label="More nodes (starts over)" disabled={v.nodes >= replica_engine::scenario::MAX_NODES}
-                            onclick={restart(Restart::Nodes(v.nodes + 1))}>{ "+" }</button>
-                    </span>
-                </div>
-                <p class="hint">{ "Fencing and the node count start the run over, with the same seed and traffic." }</p>
+                { replication }
             </fieldset>
 
             <fieldset>
@@ -335,15 +391,18 @@ pub fn controls(p: &ControlsProps) -> Html {
                         Some((n, false)) => html! { <button class="good" onclick={act(SimAction::Restart(n))}>{ format!("Restart n{n}") }</button> },
                         None => html! { <button disabled=true title="Click a node in the picture first">{ "Crash selected node" }</button> },
                     } }
-                    <button onclick={v.leader.map(|l| act(SimAction::Partition(vec![vec![l]])))}
-                        disabled={v.leader.is_none()}
-                        title="Cut every link between the leader and the other nodes">{ "Isolate the leader" }</button>
+                    <button onclick={isolate.clone().map(|g| act(SimAction::Partition(vec![g])))}
+                        disabled={isolate.is_none()}
+                        title="Cut every link between these nodes and the rest">{ isolate_label }</button>
                     <button onclick={act(SimAction::Partition(vec![halves]))} disabled={v.nodes < 2}
                         title="Cut the cluster into two groups that cannot talk to each other">{ "Split in two halves" }</button>
                     <button class="good" onclick={act(SimAction::HealAll)} disabled={!v.any_cut}>{ "Heal all links" }</button>
                 </div>
                 if sel.is_none() {
                     <p class="hint">{ "Select a node in the picture to crash or restart it; select a link to cut it." }</p>
+                }
+                if ml.is_none() {
+                    { clock_row(v.clock, d) }
                 }
                 { range(Range { id: "loss", label: "Message loss", hint: "Share of node-to-node messages the network loses", min: 0.0, max: 50.0, step: 1.0, value: v.loss_pct, unit: Unit::Percent, disabled: false }, slider_act(|x| SimAction::SetLoss { link: None, loss_ppm: (x * 10_000.0) as u32 })) }
                 { range(Range { id: "dup", label: "Duplication", hint: "Share of node-to-node messages delivered twice", min: 0.0, max: 50.0, step: 1.0, value: v.dup_pct, unit: Unit::Percent, disabled: false }, slider_act(|x| SimAction::SetDuplicate((x * 10_000.0) as u32))) }
@@ -355,7 +414,7 @@ pub fn controls(p: &ControlsProps) -> Html {
                 { range(Range { id: "jitter", label: "Jitter", hint: "Up to this much extra delay, at random", min: 0.0, max: 200.0, step: 1.0, value: v.jitter_ms, unit: Unit::Ms, disabled: false }, on_jitter) }
             </fieldset>
 
-            { client_form(v.nodes, v.clients, d) }
+            { client_form(v.nodes, v.clients, &v.strategy, d) }
             <fieldset>
                 <legend>{ "Background traffic" }</legend>
                 <label class="check" for="workload">
@@ -371,7 +430,29 @@ pub fn controls(p: &ControlsProps) -> Html {
 }
 
 /// Writes and reads by hand. The fields are read when a button is pressed.
-fn client_form(nodes: u16, clients: u16, d: &UseReducerDispatcher<Model>) -> Html {
+fn client_form(
+    nodes: u16,
+    clients: u16,
+    strategy: &Strategy,
+    d: &UseReducerDispatcher<Model>,
+) -> Html {
+    // Where a write can be sent: single-leader clients find the leader themselves; multi-leader
+    // writes go to a leader; leaderless ones to any node, which coordinates.
+    let targets: Vec<NodeId> = match strategy {
+        Strategy::SingleLeader(_) => Vec::new(),
+        Strategy::MultiLeader(ml) => (0..ml.regions).map(|r| ml.leader_of(r)).collect(),
+        Strategy::Leaderless(_) => (0..nodes).collect(),
+    };
+    let leaderless = matches!(strategy, Strategy::Leaderless(_));
+    let focus = {
+        let d = d.clone();
+        move |key: &str| {
+            if leaderless {
+                d.dispatch(Action::FocusKey(Some(key.to_string())));
+            }
+        }
+    };
+    let focus2 = focus.clone();
     let text = |id: &str| -> String { field(id).chars().take(MAX_TEXT).collect() };
     let client = move || {
         field("cf-client")
@@ -390,11 +471,13 @@ fn client_form(nodes: u16, clients: u16, d: &UseReducerDispatcher<Model>) -> Htm
             if let Some(n) = value.strip_prefix('v').and_then(|n| n.parse::<u64>().ok()) {
                 set_field("cf-value", &format!("v{}", n + 1));
             }
+            focus(&key);
+            let node = field("cf-to").parse::<NodeId>().ok().filter(|n| *n < nodes);
             d.dispatch(Action::Act(SimAction::Write {
                 client: client(),
                 key,
                 value,
-                node: None,
+                node,
             }));
         })
     };
@@ -405,6 +488,7 @@ fn client_form(nodes: u16, clients: u16, d: &UseReducerDispatcher<Model>) -> Htm
             if key.is_empty() {
                 return;
             }
+            focus2(&key);
             let from = match field("cf-from").as_str() {
                 "nearest" => ReadFrom::Nearest,
                 n => n
@@ -424,7 +508,7 @@ fn client_form(nodes: u16, clients: u16, d: &UseReducerDispatcher<Model>) -> Htm
     html! {
         <fieldset class="client-form">
             <legend>{ "Clients" }</legend>
-            <div class="grid">
+            <div class={classes!("grid", (!targets.is_empty()).then_some("to"))}>
                 <label for="cf-client">{ "Client" }</label>
                 <select id="cf-client" disabled={none}>
                     { for (0..clients).map(|i| html! { <option value={i.to_string()} selected={i == 0}>{ format!("c{i}") }</option> }) }
@@ -433,10 +517,21 @@ fn client_form(nodes: u16, clients: u16, d: &UseReducerDispatcher<Model>) -> Htm
                 <input id="cf-key" type="text" maxlength="200" value="x" autocomplete="off" />
                 <label for="cf-value">{ "Value" }</label>
                 <input id="cf-value" type="text" maxlength="200" value="v1" autocomplete="off" />
+                if !targets.is_empty() {
+                    <label for="cf-to">{ "Write to" }</label>
+                    <select id="cf-to">
+                        <option value="home" selected=true>{ if leaderless { "its own node" } else { "its region's leader" } }</option>
+                        { for targets.iter().map(|n| html! { <option value={n.to_string()}>{ format!("n{n}") }</option> }) }
+                    </select>
+                }
                 <button class="primary" onclick={on_write} disabled={none}>{ "Write" }</button>
                 <label for="cf-from">{ "Read from" }</label>
                 <select id="cf-from">
-                    <option value="leader" selected=true>{ "the leader" }</option>
+                    <option value="leader" selected=true>{ match strategy {
+                        Strategy::SingleLeader(_) => "the leader",
+                        Strategy::MultiLeader(_) => "its region's leader",
+                        Strategy::Leaderless(_) => "its own node",
+                    } }</option>
                     <option value="nearest">{ "nearest node" }</option>
                     { for (0..nodes).map(|n| html! { <option value={n.to_string()}>{ format!("n{n}") }</option> }) }
                 </select>
@@ -467,4 +562,227 @@ fn seed_form(seed: u64, d: &UseReducerDispatcher<Model>) -> Html {
             </div>
         </fieldset>
     }
+}
+
+/// The strategy switch: a segmented control (keys 1, 2, 3). Switching starts the run over with
+/// the same seed and traffic, so the strategies are compared on the same workload.
+fn switch(kind: Kind, d: &UseReducerDispatcher<Model>) -> Html {
+    html! {
+        <div class="seg" role="radiogroup" aria-label="Replication strategy (starts over)">
+            { for Kind::ALL.iter().enumerate().map(|(i, &k)| {
+                let on = k == kind;
+                html! {
+                    <button role="radio" aria-checked={on.to_string()} class={classes!(on.then_some("on"))}
+                        title={format!("{} (key {})", k.label(), i + 1)}
+                        onclick={on_click(d, Action::Restart(Restart::Kind(k)))}>{ k.label() }</button>
+                }
+            }) }
+        </div>
+    }
+}
+
+/// A − value + stepper. `note` is appended to the buttons' names (" (starts over)").
+#[allow(clippy::too_many_arguments)]
+fn stepper(
+    label: &str,
+    noun: &str,
+    value: u16,
+    min: u16,
+    max: u16,
+    note: &str,
+    to: impl Fn(u16) -> Action,
+    d: &UseReducerDispatcher<Model>,
+) -> Html {
+    html! {
+        <span class="stepper" role="group" aria-label={format!("{label}{note}")}>
+            <span class="group-label">{ label }</span>
+            <button aria-label={format!("Fewer {noun}{note}")} disabled={value <= min}
+                onclick={on_click(d, to(value.saturating_sub(1).max(min)))}>{ "−" }</button>
+            <output aria-live="polite">{ value }</output>
+            <button aria-label={format!("More {noun}{note}")} disabled={value >= max}
+                onclick={on_click(d, to((value + 1).min(max)))}>{ "+" }</button>
+        </span>
+    }
+}
+
+/// A labelled `<select>`; `to` turns the chosen option's index into an action.
+fn choice(
+    id: &'static str,
+    label: &str,
+    options: &[&str],
+    selected: usize,
+    to: impl Fn(usize) -> Option<Action> + 'static,
+    d: &UseReducerDispatcher<Model>,
+) -> Html {
+    let d = d.clone();
+    let onchange = Callback::from(move |e: Event| {
+        let i = e
+            .target_unchecked_into::<HtmlSelectElement>()
+            .selected_index();
+        if let Some(a) = usize::try_from(i).ok().and_then(&to) {
+            d.dispatch(a);
+        }
+    });
+    html! {
+        <div class="choice">
+            <label for={id}>{ label }</label>
+            <select {id} {onchange}>
+                { for options.iter().enumerate().map(|(i, o)| html! { <option selected={i == selected}>{ *o }</option> }) }
+            </select>
+        </div>
+    }
+}
+
+/// A checkbox with a one-line explanation under it.
+fn toggle(
+    id: &'static str,
+    label: &str,
+    hint: &str,
+    on: bool,
+    to: impl Fn(bool) -> Action + 'static,
+    d: &UseReducerDispatcher<Model>,
+) -> Html {
+    let d = d.clone();
+    let onchange = Callback::from(move |e: Event| {
+        d.dispatch(to(e.target_unchecked_into::<HtmlInputElement>().checked()))
+    });
+    html! { <>
+        <label class="check" for={id}>
+            <input type="checkbox" {id} checked={on} {onchange} />
+            { label }
+        </label>
+        <p class="hint">{ hint }</p>
+    </> }
+}
+
+/// The clock of one node: the selected one, else n0. Skewed clocks are what make last write
+/// wins discard causally later writes.
+fn clock_row((node, ms): (NodeId, f64), d: &UseReducerDispatcher<Model>) -> Html {
+    let set = move |offset: f64| {
+        Action::Act(SimAction::SetClock {
+            node,
+            clock: Clock {
+                offset: (offset * MS as f64) as i64,
+                drift_ppm: 0,
+            },
+        })
+    };
+    let on = {
+        let d = d.clone();
+        Callback::from(move |x: f64| d.dispatch(set(x)))
+    };
+    let label = format!("Clock of n{node}");
+    html! { <>
+        { range(Range { id: "clock-skew", label: &label, hint: "How far this node's wall clock is off: last-write-wins trusts these timestamps", min: -1000.0, max: 1000.0, step: 10.0, value: ms, unit: Unit::Offset, disabled: false }, on) }
+        <div class="row clock-row">
+            <span class="hint">{ "Select a node in the picture to skew its clock instead." }</span>
+            <button class="small" aria-label={format!("Reset n{node}'s clock")} disabled={ms == 0.0}
+                onclick={on_click(d, set(0.0))}>{ "Reset" }</button>
+        </div>
+    </> }
+}
+
+const REGIONS_HINT: &str = "Each region has its own leader, which accepts its clients' writes at once and passes them on to the other leaders.";
+const CROSS_SYNC_HINT: &str = "A leader confirms a write only once every other region's leader has it: no conflicts go unnoticed, but a cut-off region stalls writes.";
+
+fn multi_leader(
+    ml: &MultiLeader,
+    modes: Html,
+    v: &ControlsView,
+    d: &UseReducerDispatcher<Model>,
+) -> Html {
+    let with = {
+        let ml = ml.clone();
+        move |f: &dyn Fn(&mut MultiLeader)| {
+            let mut m = ml.clone();
+            f(&mut m);
+            Action::Restart(Restart::Strategy(Strategy::MultiLeader(m)))
+        }
+    };
+    const TOPOLOGIES: [Topology; 3] = [Topology::AllToAll, Topology::Circular, Topology::Star];
+    const RESOLUTIONS: [Resolution; 4] = [
+        Resolution::LastWriteWins,
+        Resolution::HighestReplica,
+        Resolution::Siblings,
+        Resolution::Union,
+    ];
+    let (w1, w2, w3, w4) = (with.clone(), with.clone(), with.clone(), with);
+    html! { <>
+        <div class="row">
+            { stepper("Regions", "regions", ml.regions, 2, 5, " (starts over)", move |n| w1(&|m| m.regions = n), d) }
+            { stepper("Followers each", "followers per region", ml.followers, 0, MAX_FOLLOWERS, " (starts over)", move |n| w2(&|m| m.followers = n), d) }
+        </div>
+        <p class="hint">{ REGIONS_HINT }</p>
+        { choice("ml-resolution", "Concurrent writes", &RESOLUTIONS.map(words::resolution), RESOLUTIONS.iter().position(|r| *r == ml.resolution).unwrap_or(0),
+            move |i| RESOLUTIONS.get(i).map(|&r| w4(&|m| m.resolution = r)), d) }
+        <p class="hint">{ words::resolution_hint(ml.resolution) }</p>
+        { clock_row(v.clock, d) }
+        { choice("ml-topology", "Leaders replicate", &TOPOLOGIES.map(words::topology), TOPOLOGIES.iter().position(|t| *t == ml.topology).unwrap_or(0),
+            move |i| TOPOLOGIES.get(i).map(|&t| w3(&|m| m.topology = t)), d) }
+        <p class="hint">{ words::topology_hint(ml.topology) }</p>
+        { toggle("cross-sync", "Wait for other regions", CROSS_SYNC_HINT, ml.cross_sync, {
+            let ml = ml.clone();
+            move |on| Action::Restart(Restart::Strategy(Strategy::MultiLeader(MultiLeader { cross_sync: on, ..ml.clone() })))
+        }, d) }
+        { modes }
+    </> }
+}
+
+const QUORUM_HINT: &str = "W = how synchronous a write is: it succeeds once W of the key's N replicas have it. R = how many replicas must answer a read. With W + R > N every read reaches a replica that has the newest write.";
+const SLOPPY_HINT: &str = "When home replicas do not answer, write to other nodes, which keep the write as a hint and hand it back later: writes keep succeeding, reads can miss them.";
+const REPAIR_HINT: &str = "A read that finds a stale replica writes the newest version back to it.";
+const AE_HINT: &str =
+    "Replicas regularly compare their data in the background and copy what the other is missing.";
+
+fn leaderless(l: &Leaderless, nodes: u16, d: &UseReducerDispatcher<Model>) -> Html {
+    let restart = {
+        let l = l.clone();
+        move |f: &dyn Fn(&mut Leaderless)| {
+            let mut x = l.clone();
+            f(&mut x);
+            Action::Restart(Restart::Strategy(Strategy::Leaderless(x)))
+        }
+    };
+    let (w, r) = (l.w, l.r);
+    const RESOLUTIONS: [Resolution; 3] = [
+        Resolution::LastWriteWins,
+        Resolution::Siblings,
+        Resolution::Union,
+    ];
+    let (r1, r2, r3, r4, r5, r6) = (
+        restart.clone(),
+        restart.clone(),
+        restart.clone(),
+        restart.clone(),
+        restart.clone(),
+        restart,
+    );
+    let ae_ms = if l.anti_entropy > 0 {
+        l.anti_entropy as f64 / MS as f64
+    } else {
+        500.0
+    };
+    let on_ae_every = {
+        let d = d.clone();
+        Callback::from(move |x: f64| d.dispatch(r6(&|m| m.anti_entropy = (x * MS as f64) as u64)))
+    };
+    html! { <>
+        <div class="row">
+            { stepper("Nodes", "nodes", nodes, 3, 9, " (starts over)", |n| Action::Restart(Restart::Nodes(n)), d) }
+            { stepper("N", "replicas per key", l.n, 1, nodes, " (starts over)", move |n| r1(&|m| m.n = n), d) }
+        </div>
+        <div class="row">
+            { stepper("W", "write acknowledgements (W)", w, 1, l.n, "", move |w| Action::Act(SimAction::SetQuorum { w, r }), d) }
+            { stepper("R", "read answers (R)", r, 1, l.n, "", move |r| Action::Act(SimAction::SetQuorum { w, r }), d) }
+        </div>
+        <p class="hint">{ QUORUM_HINT }</p>
+        { choice("ll-resolution", "Concurrent writes", &RESOLUTIONS.map(words::resolution), RESOLUTIONS.iter().position(|r| *r == l.resolution).unwrap_or(0),
+            move |i| RESOLUTIONS.get(i).map(|&x| r2(&|m| m.resolution = x)), d) }
+        <p class="hint">{ words::resolution_hint(l.resolution) }</p>
+        { toggle("sloppy", "Sloppy quorum + hinted handoff", SLOPPY_HINT, l.sloppy, move |on| r3(&|m| m.sloppy = on), d) }
+        { toggle("read-repair", "Read repair", REPAIR_HINT, l.read_repair, move |on| r4(&|m| m.read_repair = on), d) }
+        { toggle("anti-entropy", "Anti-entropy", AE_HINT, l.anti_entropy > 0, move |on| r5(&|m| m.anti_entropy = if on { (ae_ms * MS as f64) as u64 } else { 0 }), d) }
+        { range(Range { id: "ae-every", label: "Anti-entropy every", hint: "How often each replica compares its data with another (starts over)", min: 100.0, max: 2000.0, step: 50.0, value: ae_ms, unit: Unit::Ms, disabled: l.anti_entropy == 0 }, on_ae_every) }
+        <p class="hint">{ "N, the node count, resolution and the toggles start the run over; W and R change live." }</p>
+    </> }
 }

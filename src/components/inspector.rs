@@ -149,7 +149,7 @@ pub fn inspector(p: &InspectorProps) -> Html {
                 </div>
             }
         }
-        Inspect::Node(ni) => node_view(ni, act, close),
+        Inspect::Node(ni) => node_view(ni, act, close, &p.dispatch),
     }
 }
 
@@ -157,16 +157,40 @@ fn node_view(
     ni: &NodeInspect,
     act: impl Fn(SimAction) -> Callback<MouseEvent>,
     close: Callback<MouseEvent>,
+    dispatch: &UseReducerDispatcher<Model>,
 ) -> Html {
     let n = &ni.node;
     let d = &ni.detail;
     let id = n.id;
     let role = n.role.name();
-    let mut facts = vec![
-        format!("epoch {}", n.epoch),
-        format!("log up to lsn {}", n.last_lsn),
-    ];
-    if n.up && role != "leader" {
+    let multi = n.region.is_some();
+    let leaderless = role == "replica";
+    let single = !multi && !leaderless;
+    let mut facts = if single {
+        vec![
+            format!("epoch {}", n.epoch),
+            format!("log up to lsn {}", n.last_lsn),
+        ]
+    } else {
+        vec![format!("{} applied", crate::words::writes(n.last_lsn))]
+    };
+    if let Some(r) = n.region {
+        facts.insert(0, format!("region {r}"));
+        if n.up {
+            facts.push(lag_text(n));
+        }
+    }
+    if n.hints > 0 {
+        facts.push(format!("holds {} hinted writes for others", n.hints));
+    }
+    // Keys with more than one version here: concurrent writes kept side by side.
+    let siblings: Vec<&str> = d
+        .data
+        .windows(2)
+        .filter(|w| w[0].key == w[1].key)
+        .map(|w| w[0].key.as_str())
+        .collect();
+    if single && n.up && role != "leader" {
         facts.push(lag_text(n));
         if let Some(l) = n.leader {
             facts.push(format!("follows n{l}"));
@@ -215,9 +239,15 @@ fn node_view(
                         <tbody>
                             { for d.data.iter().map(|l| {
                                 let diff = ni.diverged.contains(&l.key);
+                                let sib = siblings.contains(&l.key.as_str());
                                 html! {
-                                    <tr class={classes!(diff.then_some("diverged"))}>
-                                        <td>{ &l.key }{ if diff { html! { <span class="ne" title="Another node has a different value (or none)">{ " ≠" }</span> } } else { html!() } }</td>
+                                    <tr class={classes!(diff.then_some("diverged"), sib.then_some("siblings"))}>
+                                        <td>
+                                            <button class="link-like key" title="Show where this key lives"
+                                                onclick={on_click(dispatch, Action::FocusKey(Some(l.key.clone())))}>{ &l.key }</button>
+                                            if diff { <span class="ne" title="Another node has a different value (or none)">{ " ≠" }</span> }
+                                            if sib { <span class="sib" title="Concurrent writes kept side by side: a read returns them all">{ " siblings" }</span> }
+                                        </td>
                                         <td>{ &l.value }</td>
                                         <td class="muted">{ format!("{} · #{}", l.version, l.write) }</td>
                                     </tr>
@@ -228,20 +258,26 @@ fn node_view(
                     if diverged_here > 0 {
                         <p class="legend-note"><span class="ne">{ "≠" }</span>{ " differs on another node" }</p>
                     }
+                    if !siblings.is_empty() {
+                        <p class="legend-note"><span class="sib">{ "siblings" }</span>{ ": concurrent versions of one key, all kept; the next write that has read them replaces them" }</p>
+                    }
                 }
             </section>
+            if !leaderless {
             <section>
                 <h3>{ "Log (newest first)" }</h3>
                 if d.log.is_empty() {
                     <p class="muted">{ "Empty." }</p>
                 } else {
                     <table class="log">
-                        <thead><tr><th scope="col">{ "lsn" }</th><th scope="col">{ "epoch" }</th><th scope="col">{ "entry" }</th><th scope="col">{ "write" }</th></tr></thead>
+                        <thead><tr><th scope="col">{ if single { "lsn" } else { "#" } }</th>
+                                if single { <th scope="col">{ "epoch" }</th> }
+                                <th scope="col">{ "entry" }</th><th scope="col">{ "write" }</th></tr></thead>
                         <tbody>
                             { for d.log.iter().rev().map(|l| html! {
                                 <tr>
                                     <td>{ l.lsn }</td>
-                                    <td>{ l.epoch }</td>
+                                    if single { <td>{ l.epoch }</td> }
                                     <td>{ format!("{}={}", l.key, l.value) }</td>
                                     <td class="muted">{ format!("#{}", l.write) }</td>
                                 </tr>
@@ -250,6 +286,7 @@ fn node_view(
                     </table>
                 }
             </section>
+            }
             if !d.notes.is_empty() {
                 <section>
                     <h3>{ "Notes" }</h3>

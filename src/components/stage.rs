@@ -3,7 +3,9 @@
 
 use crate::anim::{kind_color, Hits};
 use crate::components::cluster::ClusterView;
+use crate::layout::Shape;
 use crate::state::{Action, Hover, Model, Selection};
+use replica_engine::scenario::Topology;
 use replica_engine::sim::{ClientSnapshot, NodeSnapshot};
 use replica_engine::NodeId;
 use std::rc::Rc;
@@ -25,6 +27,11 @@ pub struct StageProps {
     pub clients: Rc<Vec<ClientSnapshot>>,
     pub cut: Rc<Vec<(NodeId, NodeId)>>,
     pub selected: Option<Selection>,
+    pub shape: Shape,
+    pub topology: Option<Topology>,
+    pub homes: Rc<Vec<NodeId>>,
+    /// The message kinds this strategy sends, for the legend.
+    pub kinds: &'static [&'static str],
     pub hover: Option<Hover>,
     pub tip: Option<Tip>,
     pub canvas: NodeRef,
@@ -32,7 +39,8 @@ pub struct StageProps {
     pub dispatch: UseReducerDispatcher<Model>,
 }
 
-const KINDS: [&str; 8] = [
+/// The message kinds each strategy sends, for the legend.
+pub const SINGLE_KINDS: &[&str] = &[
     "write",
     "read",
     "reply",
@@ -41,6 +49,17 @@ const KINDS: [&str; 8] = [
     "heartbeat",
     "vote",
     "snapshot",
+];
+pub const MULTI_KINDS: &[&str] = &["write", "read", "reply", "replicate", "ack"];
+pub const LEADERLESS_KINDS: &[&str] = &[
+    "write",
+    "read",
+    "reply",
+    "replicate",
+    "ack",
+    "hint",
+    "repair",
+    "anti-entropy",
 ];
 
 /// The stage (a plain function: the SVG inside is the memoised component; the rest is small and
@@ -143,6 +162,7 @@ pub fn stage(props: StageProps) -> Html {
             <div class="stage" {onmousemove} {onmouseleave} {onclick}>
                 <ClusterView nodes={props.nodes.clone()} clients={props.clients.clone()}
                     cut={props.cut.clone()} selected={props.selected} hits={props.hits.clone()}
+                    shape={props.shape} topology={props.topology} homes={props.homes.clone()}
                     dispatch={props.dispatch.clone()} />
                 <canvas class="messages" ref={props.canvas.clone()} aria-hidden="true"></canvas>
                 // A single child whether or not there is a label: a child list that changes length
@@ -150,7 +170,7 @@ pub fn stage(props: StageProps) -> Html {
                 { tip.unwrap_or_default() }
             </div>
             <ul class="legend" aria-label="Message colours">
-                { for KINDS.iter().map(|k| html! {
+                { for props.kinds.iter().map(|k| html! {
                     <li><span class={classes!("dot", (*k == "heartbeat").then_some("hollow"))}
                         style={format!("--c:{}", kind_color(k))}></span>{ *k }</li>
                 }) }
