@@ -68,7 +68,7 @@ impl AnomalyKind {
             AnomalyKind::StaleRead { .. } => "stale-read",
             AnomalyKind::LostWrite { .. } => "lost-write",
             AnomalyKind::SplitBrain { .. } => "split-brain",
-            AnomalyKind::Discarded { .. } => "discarded-write",
+            AnomalyKind::Discarded { .. } => "discarded",
             AnomalyKind::Conflict { .. } => "conflict",
             AnomalyKind::OutOfOrder { .. } => "out-of-order",
         }
@@ -420,7 +420,7 @@ pub fn metrics(
         stale_reads: kinds("stale-read"),
         split_brains: kinds("split-brain"),
         conflicts: kinds("conflict"),
-        discarded_writes: kinds("discarded-write"),
+        discarded_writes: kinds("discarded"),
         out_of_order: kinds("out-of-order"),
         availability_ppm: if finished == 0 {
             1_000_000
