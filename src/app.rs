@@ -12,6 +12,7 @@ use crate::components::event_log::{self, EventLog};
 use crate::components::help;
 use crate::components::inspector::{Inspect, Inspector};
 use crate::components::results::{Results, ResultsData};
+use crate::components::spacetime::SpaceTimeView;
 use crate::components::stage::{self as stage_mod, stage, StageProps, Tip};
 use crate::components::timeline::{time_bar, TimeBarProps};
 use crate::keys;
@@ -23,6 +24,9 @@ use replica_engine::scenario::Strategy;
 use replica_engine::NodeId;
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// How much virtual time the space-time diagram shows, ending now.
+const DIAGRAM_WINDOW: u64 = 800_000;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -80,6 +84,14 @@ pub fn app() -> Html {
                 words::time(msg.sent_us),
                 words::time(msg.arrive_us)
             ),
+        })
+    });
+    // The diagram follows the clock every frame while it is shown, and costs nothing otherwise.
+    let diagram = use_memo((m.diagram, now, sim.trace().len()), |(shown, _, _)| {
+        Rc::new(if *shown {
+            crate::spacetime::build(&sim, DIAGRAM_WINDOW, false)
+        } else {
+            crate::spacetime::SpaceTime::default()
         })
     });
     let anomalies = sim.anomalies().len();
@@ -218,8 +230,20 @@ pub fn app() -> Html {
                             </button>
                         }
                         { notice.unwrap_or_default() }
+                        <button class="pill view-toggle" aria-pressed={m.diagram.to_string()}
+                            title="Messages as arrows between lanes over the last moments (key D)"
+                            onclick={on_click(&dispatch, Action::Diagram(!m.diagram))}>
+                            { if m.diagram { "cluster picture" } else { "space-time diagram" } }
+                        </button>
                         <span class={classes!("pill", "state", m.playing.then_some("playing"))}>{ if m.playing { "playing" } else { "paused" } }</span>
                     </div>
+                    if m.diagram {
+                        <SpaceTimeView data={(*diagram).clone()} on_seek={{
+                            let d = dispatch.clone();
+                            Callback::from(move |t: u64| d.dispatch(Action::Seek { t, pause: true }))
+                        }} />
+                    }
+                    <div class={classes!("stage-wrap", m.diagram.then_some("hidden"))}>
                     { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
                         cut: Rc::new(snap.cut), selected: m.selected, shape,
                         topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
@@ -231,6 +255,7 @@ pub fn app() -> Html {
                         },
                         hover: m.hover, tip, canvas, hits,
                         dispatch: dispatch.clone() }) }
+                    </div>
                 </section>
                 { time_bar(TimeBarProps { now, max_time: m.max_time, playing: m.playing, speed: m.speed,
                     marks: &m.marks, dispatch: &dispatch }) }

@@ -52,6 +52,7 @@ pub fn install(model: UseReducerHandle<Model>) -> Option<EventListener> {
                     BACK_STEP
                 })),
                 "?" => Some(Action::Help(!help_open)),
+                "d" | "D" if !help_open => Some(Action::Diagram(!model.clone().diagram)),
                 "1" | "2" | "3" if !help_open => {
                     let k = Kind::ALL[(e.key().as_bytes()[0] - b'1') as usize];
                     let current = Kind::of(&model.clone().sim.borrow().config().strategy);

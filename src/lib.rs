@@ -6,7 +6,8 @@
 //! - `state`: the model and its reducer, the only code that changes the simulation;
 //! - `anim`: the requestAnimationFrame loop and the canvas message layer;
 //! - `layout`: geometry shared by the SVG and the canvas;
-//! - `components`: cluster, controls, timeline, inspector, results, event log;
+//! - `components`: cluster, controls, timeline, inspector, results, event log, space-time diagram;
+//! - `spacetime`: the space-time diagram's data, from the trace and the history;
 //! - `words`: trace events, operations and anomalies in words;
 //! - `api`: `window.replicaLab`; `keys`: keyboard shortcuts; `wire_action`: actions as JSON.
 
@@ -16,6 +17,7 @@ pub mod app;
 pub mod components;
 pub mod keys;
 pub mod layout;
+pub mod spacetime;
 pub mod state;
 pub mod wire_action;
 pub mod words;

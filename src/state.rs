@@ -179,6 +179,8 @@ pub enum Action {
     LogMask(u8),
     /// Show where a key lives (leaderless: its N home replicas), or stop showing it.
     FocusKey(Option<String>),
+    /// Show the space-time diagram instead of the cluster picture, or go back.
+    Diagram(bool),
 }
 
 /// A click handler that dispatches `action`. One shared closure type for every button keeps the
@@ -205,6 +207,8 @@ pub struct Model {
     pub hover: Option<Hover>,
     pub notice: Option<Notice>,
     pub help: bool,
+    /// The space-time diagram is shown instead of the cluster picture.
+    pub diagram: bool,
     pub log_mask: u8,
     /// A key the reader is looking at (typed in the client form or clicked in the inspector).
     pub focus_key: Option<String>,
@@ -229,6 +233,7 @@ impl PartialEq for Model {
             && self.hover == other.hover
             && self.notice == other.notice
             && self.help == other.help
+            && self.diagram == other.diagram
             && self.log_mask == other.log_mask
             && self.focus_key == other.focus_key
             && Rc::ptr_eq(&self.marks, &other.marks)
@@ -250,6 +255,7 @@ impl Model {
             hover: None,
             notice: None,
             help: false,
+            diagram: false,
             log_mask: crate::words::Category::DEFAULT_MASK,
             focus_key: None,
             marks: Rc::new(Vec::new()),
@@ -581,6 +587,7 @@ impl Reducible for Model {
             }
             Action::DismissNotice => m.notice = None,
             Action::Help(on) => m.help = on,
+            Action::Diagram(on) => m.diagram = on,
             Action::LogMask(mask) => m.log_mask = mask,
             Action::FocusKey(k) => {
                 if m.focus_key == k {

@@ -213,3 +213,43 @@ async fn the_strategy_switch_shows_each_strategys_own_controls() {
     assert_eq!(checked(&root), "Single-leader");
     assert!(root.query_selector("#fencing").unwrap().is_some());
 }
+
+#[function_component(SpaceTimeHarness)]
+fn space_time_harness() -> Html {
+    let model = use_reducer(settled);
+    let data = Rc::new(replica_lab::spacetime::build(
+        &model.sim.borrow(),
+        800 * MS,
+        true,
+    ));
+    html! { <replica_lab::components::spacetime::SpaceTimeView {data} /> }
+}
+
+#[wasm_bindgen_test]
+async fn space_time_diagram_draws_lanes_arrows_and_operations() {
+    let root = mount::<SpaceTimeHarness>();
+    TimeoutFuture::new(50).await;
+    let count = |sel: &str| root.query_selector_all(sel).unwrap().length();
+    // Three nodes and two clients, one second into the default run.
+    assert_eq!(count(".st-lane"), 5);
+    assert!(
+        count(".st-msg") > 10,
+        "heartbeats and replication are drawn"
+    );
+    assert!(
+        count(".st-msg line[marker-end]") > 0,
+        "delivered messages end in an arrowhead"
+    );
+    assert!(count(".st-span") > 0, "client operations are drawn");
+    let label = root
+        .query_selector("svg")
+        .unwrap()
+        .unwrap()
+        .get_attribute("aria-label")
+        .unwrap();
+    assert!(
+        label.starts_with("Space-time diagram of the last 800 ms"),
+        "{label}"
+    );
+    assert!(text(&root, "figcaption").contains("1000.0 ms (now)"));
+}

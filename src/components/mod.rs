@@ -6,5 +6,6 @@ pub mod event_log;
 pub mod help;
 pub mod inspector;
 pub mod results;
+pub mod spacetime;
 pub mod stage;
 pub mod timeline;
