@@ -240,3 +240,23 @@ test.describe('phone', () => {
     expect(errors, errors.join('\n')).toEqual([]);
   });
 });
+
+test('a link can be made slow from the picture, and messages on it take longer', async ({ page }) => {
+  await boot(page);
+  await call(page, 'pause');
+  await call(page, 'seek', 0);
+  await page.locator('svg.cluster g.link[data-link="0-1"] line.hit').click({ force: true });
+  await expect(page.locator('.inspector')).toContainText('One-way latency 40 ms');
+  const slowButton = page.locator('.inspector').getByRole('button', { name: '400 ms', exact: true });
+  await slowButton.click();
+  await expect(page.locator('.inspector')).toContainText('One-way latency 400 ms');
+  await expect(slowButton).toHaveAttribute('aria-pressed', 'true');
+  // Every message from n0 to n1 sent from now on takes at least 400 ms; n0 to n2 stays fast.
+  await call(page, 'seek', 2000);
+  const s = await page.evaluate(() => (window as any).replicaLab.getState());
+  const slow = s.messages.filter((m: any) => m.from.node === 0 && m.to.node === 1);
+  const fast = s.messages.filter((m: any) => m.from.node === 0 && m.to.node === 2);
+  expect(slow.length).toBeGreaterThan(0);
+  for (const m of slow) expect(m.arrive_us - m.sent_us).toBeGreaterThanOrEqual(400_000);
+  for (const m of fast) expect(m.arrive_us - m.sent_us).toBeLessThan(100_000);
+});

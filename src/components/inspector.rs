@@ -6,6 +6,7 @@
 
 use crate::components::cluster::lag_text;
 use crate::state::{on_click, Action, Model, Selection};
+use crate::words;
 use replica_engine::scenario::Action as SimAction;
 use replica_engine::sim::{NodeDetail, NodeSnapshot, Snapshot};
 use replica_engine::{NodeId, Simulation};
@@ -38,8 +39,13 @@ pub enum Inspect {
         b: NodeId,
         ab: bool,
         ba: bool,
+        /// Base one-way latency a → b and b → a, in microseconds.
+        lat: (u64, u64),
     },
 }
+
+/// Per-link latencies the inspector offers, in milliseconds.
+const LINK_LATENCIES: [u64; 4] = [5, 40, 150, 400];
 
 impl Inspect {
     pub fn build(sim: &Simulation, snap: &Snapshot, sel: Selection) -> Option<Inspect> {
@@ -83,11 +89,19 @@ impl Inspect {
             }
             Selection::Link(a, b) => {
                 let n = snap.nodes.len() as NodeId;
+                let net = &sim.config().net;
+                let lat = |x: NodeId, y: NodeId| {
+                    net.links
+                        .get(&(x, y))
+                        .and_then(|o| o.latency)
+                        .unwrap_or(net.latency)
+                };
                 (a < n && b < n).then(|| Inspect::Link {
                     a,
                     b,
                     ab: cut(a, b),
                     ba: cut(b, a),
+                    lat: (lat(a, b), lat(b, a)),
                 })
             }
         }
@@ -113,8 +127,17 @@ pub fn inspector(p: &InspectorProps) -> Html {
         };
     };
     match data {
-        Inspect::Link { a, b, ab, ba } => {
+        Inspect::Link { a, b, ab, ba, lat } => {
             let (a, b) = (*a, *b);
+            let latency = if lat.0 == lat.1 {
+                format!("One-way latency {}.", words::span(lat.0))
+            } else {
+                format!(
+                    "One-way latency n{a} → n{b} {}, n{b} → n{a} {}.",
+                    words::span(lat.0),
+                    words::span(lat.1)
+                )
+            };
             let state = match (ab, ba) {
                 (false, false) => "Connected both ways.".to_string(),
                 (true, true) => "Cut both ways: neither node hears the other.".to_string(),
@@ -145,6 +168,26 @@ pub fn inspector(p: &InspectorProps) -> Html {
                         if *ab || *ba {
                             <button class="good" onclick={act(SimAction::Heal { from: a, to: b, both: true })}>{ "Heal" }</button>
                         }
+                    </div>
+                    <p class="facts">{ latency }</p>
+                    <div class="buttons" role="group" aria-label={format!("Latency of the link n{a} ↔ n{b}")}>
+                        { for LINK_LATENCIES.iter().map(|ms| {
+                            let us = ms * 1000;
+                            let on = lat.0 == us && lat.1 == us;
+                            let set = |from, to| SimAction::SetLatency { link: Some((from, to)), latency: us, jitter: None };
+                            let both = {
+                                let d = p.dispatch.clone();
+                                let (x, y) = (set(a, b), set(b, a));
+                                Callback::from(move |_: MouseEvent| {
+                                    d.dispatch(Action::Act(x.clone()));
+                                    d.dispatch(Action::Act(y.clone()));
+                                })
+                            };
+                            html! {
+                                <button aria-pressed={on.to_string()} title={format!("Make this link {ms} ms each way, from now on")}
+                                    onclick={both}>{ format!("{ms} ms") }</button>
+                            }
+                        }) }
                     </div>
                 </div>
             }
