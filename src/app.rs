@@ -94,6 +94,9 @@ pub fn app() -> Html {
             crate::spacetime::SpaceTime::default()
         })
     });
+    let client_results = use_memo((sim.trace().len(), m.sim.as_ptr() as usize), |_| {
+        Rc::new(crate::components::cluster::client_results(&sim))
+    });
     let anomalies = sim.anomalies().len();
     let leader = snap
         .nodes
@@ -243,11 +246,12 @@ pub fn app() -> Html {
                             Callback::from(move |t: u64| d.dispatch(Action::Seek { t, pause: true }))
                         }} />
                     }
-                    <div class={classes!("stage-wrap", m.diagram.then_some("hidden"))}>
+                    <div class={classes!("stage-box", m.diagram.then_some("hidden"))}>
                     { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
                         cut: Rc::new(snap.cut), selected: m.selected, shape,
                         topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
                         homes: Rc::new(homes.clone()),
+                        client_results: (*client_results).clone(),
                         kinds: match &strategy {
                             Strategy::SingleLeader(_) => stage_mod::SINGLE_KINDS,
                             Strategy::MultiLeader(_) => stage_mod::MULTI_KINDS,

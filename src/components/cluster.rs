@@ -35,9 +35,68 @@ pub struct ClusterProps {
     pub topology: Option<Topology>,
     /// Nodes to ring: the home replicas of the key in focus (leaderless).
     pub homes: Rc<Vec<NodeId>>,
+    /// The last finished operation of each client, shown beside it.
+    #[prop_or_default]
+    pub client_results: Rc<Vec<Option<ClientResult>>>,
     /// Messages drawn over the links: a click on one belongs to the message, not the link.
     pub hits: Hits,
     pub dispatch: UseReducerDispatcher<Model>,
+}
+
+/// A client's last finished operation: "k1=a3 ✓ 12 ms", "k0 → a2 · stale".
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClientResult {
+    pub text: String,
+    /// "ok", "bad" (failed or unknown) or "stale".
+    pub class: &'static str,
+}
+
+/// The last finished operation of every client (looking back over its recent operations).
+pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResult>> {
+    use replica_engine::check::AnomalyKind;
+    use replica_engine::client::{OpKind, OpResult};
+    let stale: std::collections::BTreeSet<u32> = sim
+        .anomalies()
+        .iter()
+        .rev()
+        .take(200)
+        .filter_map(|a| match a.kind {
+            AnomalyKind::StaleRead { op, .. } => Some(op),
+            _ => None,
+        })
+        .collect();
+    let clients = sim.scenario().config.clients;
+    let recent: Vec<_> = sim.history().iter().rev().take(400).collect();
+    (0..clients)
+        .map(|c| {
+            let op = recent
+                .iter()
+                .find(|o| o.client == c && o.complete.is_some())?;
+            let took = op.latency().map(words::span).unwrap_or_default();
+            let (text, class) = match (&op.kind, &op.result) {
+                (OpKind::Write { key, value }, OpResult::Written { .. }) => {
+                    (format!("{key}={value} ✓ {took}"), "ok")
+                }
+                (OpKind::Write { key, value }, OpResult::Indeterminate { .. }) => {
+                    (format!("{key}={value} ? unknown"), "bad")
+                }
+                (OpKind::Write { key, value }, _) => (format!("{key}={value} ✗ failed"), "bad"),
+                (OpKind::Read { key }, OpResult::Read { value, others, .. }) => {
+                    let mut v = value.clone().unwrap_or_else(|| "none".into());
+                    if !others.is_empty() {
+                        v = format!("{v} +{}", others.len());
+                    }
+                    if stale.contains(&op.id) {
+                        (format!("{key} → {v} · stale!"), "stale")
+                    } else {
+                        (format!("{key} → {v} · {took}"), "ok")
+                    }
+                }
+                (OpKind::Read { key }, _) => (format!("read {key} ✗ failed"), "bad"),
+            };
+            Some(ClientResult { text, class })
+        })
+        .collect()
 }
 
 /// The lag of a follower in words: "3 behind · 120 ms", or "up to date".
@@ -263,6 +322,12 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
                 <rect x={fmt(x - layout.client_r)} y={fmt(y - layout.client_r)}
                     width={fmt(2.0 * layout.client_r)} height={fmt(2.0 * layout.client_r)} rx="4" />
                 <text x={fmt(x)} y={fmt(y + 4.0)}>{ format!("c{}", c.id) }</text>
+                { match props.client_results.get(i).cloned().flatten() {
+                    Some(r) => html! {
+                        <text class={classes!("result", r.class)} x={fmt(x)} y={fmt(y + layout.client_r + 11.0)}>{ r.text }</text>
+                    },
+                    None => html! {},
+                } }
             </g>
         }
     });
@@ -416,4 +481,29 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
 /// Coordinates with one decimal: short attributes, stable output.
 fn fmt(v: f64) -> String {
     format!("{v:.1}")
+}
+
+#[cfg(test)]
+mod client_result_tests {
+    use super::client_results;
+    use replica_engine::scenario::wire;
+    use replica_engine::Simulation;
+
+    #[test]
+    fn each_client_shows_its_last_result_and_stale_reads_stand_out() {
+        let s = wire::decode(include_str!(
+            "../../engine/testdata/golden/stale-follower-read.json"
+        ))
+        .unwrap();
+        let mut sim = Simulation::new(s);
+        sim.run_until(200_000);
+        let r = client_results(&sim);
+        assert_eq!(r.len(), 2);
+        let c0 = r[0].as_ref().unwrap();
+        assert!(c0.text.starts_with("x=1 ✓"), "{}", c0.text);
+        assert_eq!(c0.class, "ok");
+        // c1 read x from a follower before the write reached it.
+        let c1 = r[1].as_ref().unwrap();
+        assert_eq!((c1.text.as_str(), c1.class), ("x → none · stale!", "stale"));
+    }
 }

@@ -706,7 +706,12 @@ fn multi_leader(
         Resolution::Siblings,
         Resolution::Union,
     ];
-    let (w1, w2, w3, w4) = (with.clone(), with.clone(), with.clone(), with);
+    const LOCAL_MS: [u64; 4] = [1, 5, 20, 60];
+    let local_at = LOCAL_MS
+        .iter()
+        .position(|ms| ms * 1000 == ml.local_latency)
+        .unwrap_or(1);
+    let (w1, w2, w3, w4, w5) = (with.clone(), with.clone(), with.clone(), with.clone(), with);
     html! { <>
         <div class="row">
             { stepper("Regions", "regions", ml.regions, 2, 5, " (starts over)", move |n| w1(&|m| m.regions = n), d) }
@@ -720,6 +725,9 @@ fn multi_leader(
         { choice("ml-topology", "Leaders replicate", &TOPOLOGIES.map(words::topology), TOPOLOGIES.iter().position(|t| *t == ml.topology).unwrap_or(0),
             move |i| TOPOLOGIES.get(i).map(|&t| w3(&|m| m.topology = t)), d) }
         <p class="hint">{ words::topology_hint(ml.topology) }</p>
+        { choice("ml-local-latency", "Latency inside a region", &["1 ms", "5 ms", "20 ms", "60 ms"], local_at,
+            move |i| LOCAL_MS.get(i).map(|&ms| w5(&|m| m.local_latency = ms * 1000)), d) }
+        <p class="hint">{ "Between regions, messages take the network latency below (starts over)." }</p>
         { toggle("cross-sync", "Wait for other regions", CROSS_SYNC_HINT, ml.cross_sync, {
             let ml = ml.clone();
             move |on| Action::Restart(Restart::Strategy(Strategy::MultiLeader(MultiLeader { cross_sync: on, ..ml.clone() })))

@@ -30,6 +30,8 @@ pub struct StageProps {
     pub shape: Shape,
     pub topology: Option<Topology>,
     pub homes: Rc<Vec<NodeId>>,
+    /// The last finished operation of each client, in words.
+    pub client_results: Rc<Vec<Option<crate::components::cluster::ClientResult>>>,
     /// The message kinds this strategy sends, for the legend.
     pub kinds: &'static [&'static str],
     pub hover: Option<Hover>,
@@ -163,6 +165,7 @@ pub fn stage(props: StageProps) -> Html {
                 <ClusterView nodes={props.nodes.clone()} clients={props.clients.clone()}
                     cut={props.cut.clone()} selected={props.selected} hits={props.hits.clone()}
                     shape={props.shape} topology={props.topology} homes={props.homes.clone()}
+                    client_results={props.client_results.clone()}
                     dispatch={props.dispatch.clone()} />
                 <canvas class="messages" ref={props.canvas.clone()} aria-hidden="true"></canvas>
                 // A single child whether or not there is a label: a child list that changes length
