@@ -373,25 +373,13 @@ impl LeaderlessNode {
             covered: BTreeSet::new(),
             replied: false,
         };
-        let mut stand_ins = rest.into_iter();
         for h in home {
-            if cfg.sloppy && self.volatile.suspects.contains(&h) {
-                // Known to be silent: go straight to a stand-in.
-                if let Some(s) = stand_ins.find(|s| !w.asked.contains(s)) {
-                    w.covered.insert(h);
-                    self.put(
-                        ctx,
-                        cfg,
-                        s,
-                        req,
-                        &key,
-                        &version,
-                        PutPurpose::Hint { home: h },
-                        &mut w,
-                        out,
-                    );
-                    continue;
-                }
+            // A home replica known to be silent: go straight to a stand-in.
+            if cfg.sloppy
+                && self.volatile.suspects.contains(&h)
+                && self.cover(ctx, cfg, req, h, &rest, &mut w, out)
+            {
+                continue;
             }
             self.put(
                 ctx,
@@ -407,6 +395,38 @@ impl LeaderlessNode {
         }
         self.volatile.writes.insert(req, w);
         self.progress_write(cfg, req, out);
+    }
+
+    /// Asks the first stand-in not asked yet to hold the write for `home` (sloppy quorum).
+    /// Returns false when every stand-in has been asked.
+    #[allow(clippy::too_many_arguments)]
+    fn cover(
+        &mut self,
+        ctx: &Ctx,
+        cfg: &Leaderless,
+        req: u64,
+        home: NodeId,
+        stand_ins: &[NodeId],
+        w: &mut PendingWrite,
+        out: &mut Vec<Effect>,
+    ) -> bool {
+        let Some(s) = stand_ins.iter().copied().find(|s| !w.asked.contains(s)) else {
+            return false;
+        };
+        w.covered.insert(home);
+        let (key, version) = (w.key.clone(), w.version.clone());
+        self.put(
+            ctx,
+            cfg,
+            s,
+            req,
+            &key,
+            &version,
+            PutPurpose::Hint { home },
+            w,
+            out,
+        );
+        true
     }
 
     /// Sends a put, or applies it at once when the target is this node.
@@ -589,21 +609,7 @@ impl LeaderlessNode {
                     .collect();
                 for h in silent {
                     self.volatile.suspects.insert(h);
-                    if let Some(s) = rest.iter().copied().find(|s| !w.asked.contains(s)) {
-                        w.covered.insert(h);
-                        let (key, version) = (w.key.clone(), w.version.clone());
-                        self.put(
-                            ctx,
-                            cfg,
-                            s,
-                            req,
-                            &key,
-                            &version,
-                            PutPurpose::Hint { home: h },
-                            &mut w,
-                            out,
-                        );
-                    }
+                    self.cover(ctx, cfg, req, h, &rest, &mut w, out);
                 }
             }
             self.volatile.writes.insert(req, w);
