@@ -29,6 +29,8 @@ pub struct NodeInspect {
     /// Keys of this node whose value is not the same on every node.
     pub diverged: Vec<String>,
     pub peers: Vec<Peer>,
+    /// True time, to say how far the node's own clock is off.
+    pub now: u64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -85,6 +87,7 @@ impl Inspect {
                     detail,
                     diverged,
                     peers,
+                    now: snap.time_us,
                 })))
             }
             Selection::Link(a, b) => {
@@ -242,10 +245,16 @@ fn node_view(
     if n.sync {
         facts.push("the leader waits for it".into());
     }
-    if d.clock_us != 0 && d.clock_us != n.clock_us {
+    if d.clock_us != ni.now {
+        let (off, dir) = if d.clock_us > ni.now {
+            (d.clock_us - ni.now, "ahead")
+        } else {
+            (ni.now - d.clock_us, "behind")
+        };
         facts.push(format!(
-            "its clock reads {}",
-            crate::words::time(d.clock_us)
+            "its clock reads {}, {} {dir}",
+            crate::words::time(d.clock_us),
+            crate::words::span(off)
         ));
     }
     let diverged_here = d
