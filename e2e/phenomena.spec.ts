@@ -4,10 +4,10 @@
 // what happened; never apply() to cause anything. Each test saves
 // target/e2e/phenomenon-<n>-<name>.png at the moment the phenomenon is on screen.
 import { test, expect, type Page } from '@playwright/test';
+import { watchErrors, boot, choose, state as getState, OUT } from './support';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const OUT = path.resolve(__dirname, '..', 'target', 'e2e');
 
 type Anomaly = { t: number; anomaly: string; op?: number; nodes?: number[]; key?: string; writes?: number[] };
 type Op = {
@@ -33,7 +33,7 @@ type State = {
   playing: boolean;
 };
 
-const state = (page: Page) => page.evaluate(() => (window as any).replicaLab.getState() as State);
+const state = (page: Page) => getState<State>(page);
 const nowMs = async (page: Page) => (await state(page)).time_us / 1000;
 /** Moves virtual time forward by `ms` (instead of waiting for it in real time). */
 async function forward(page: Page, ms: number) {
@@ -48,25 +48,8 @@ function shotPath(n: number, name: string): string {
   return file;
 }
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !msg.location().url.endsWith('/favicon.ico')) errors.push(`console.error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
 
-async function boot(page: Page) {
-  await page.goto('/');
-  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
-  await expect(page.locator('svg.cluster g.node').first()).toBeVisible();
-}
 
-async function choose(page: Page, name: 'Single-leader' | 'Multi-leader' | 'Leaderless') {
-  await page.getByRole('radio', { name, exact: true }).click();
-  await expect(page.getByRole('radio', { name, exact: true })).toHaveAttribute('aria-checked', 'true');
-}
 
 /** The play/pause button (the space key does the same). */
 async function pause(page: Page) {

@@ -3,8 +3,7 @@
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import * as path from 'path';
-
-const OUT = path.resolve(__dirname, '..', 'target', 'e2e');
+import { OUT } from './support';
 
 test('the space-time diagram shows the run up to now and toggles with D', async ({ page }) => {
   await page.goto('/');

@@ -2,9 +2,9 @@
 // multi-leader or leaderless, the picture groups nodes by region or rings a key's home replicas,
 // and the phenomena each strategy is known for show up as anomalies in window.replicaLab.
 import { test, expect, type Page } from '@playwright/test';
+import { watchErrors, boot, choose, state as getState, call, OUT } from './support';
 import * as path from 'path';
 
-const OUT = path.resolve(__dirname, '..', 'target', 'e2e');
 
 type Anomaly = { t: number; anomaly: string; op?: number };
 type State = {
@@ -16,29 +16,10 @@ type State = {
   settings: Record<string, unknown>;
 };
 
-const state = (page: Page) => page.evaluate(() => (window as any).replicaLab.getState() as State);
-const call = (page: Page, fn: string, arg?: unknown) =>
-  page.evaluate(([f, a]) => (window as any).replicaLab[f as string](a), [fn, arg] as const);
+const state = (page: Page) => getState<State>(page);
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
 
-async function boot(page: Page) {
-  await page.goto('/');
-  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
-  await expect(page.locator('svg.cluster g.node').first()).toBeVisible();
-}
 
-async function choose(page: Page, name: 'Single-leader' | 'Multi-leader' | 'Leaderless') {
-  await page.getByRole('radio', { name, exact: true }).click();
-  await expect(page.getByRole('radio', { name, exact: true })).toHaveAttribute('aria-checked', 'true');
-}
 
 test('switching to multi-leader shows three leaders, each in its own region', async ({ page }) => {
   const errors = watchErrors(page);

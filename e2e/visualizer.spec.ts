@@ -3,9 +3,9 @@
 // screen does not scroll sideways. Long stretches of virtual time are crossed with
 // window.replicaLab.seek() rather than by waiting in real time.
 import { test, expect, type Page } from '@playwright/test';
+import { watchErrors, boot, state as getState, call, OUT } from './support';
 import * as path from 'path';
 
-const OUT = path.resolve(__dirname, '..', 'target', 'e2e');
 
 type NodeState = { id: number; role: string; up: boolean; epoch: number; last_lsn: number };
 type State = {
@@ -21,24 +21,9 @@ type State = {
   max_time_us: number;
 };
 
-const state = (page: Page) => page.evaluate(() => (window as any).replicaLab.getState() as State);
-const call = (page: Page, fn: string, arg?: unknown) =>
-  page.evaluate(([f, a]) => (window as any).replicaLab[f as string](a), [fn, arg] as const);
+const state = (page: Page) => getState<State>(page);
 
-function watchErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  return errors;
-}
 
-async function boot(page: Page) {
-  await page.goto('/');
-  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
-  await expect(page.locator('svg.cluster g.node').first()).toBeVisible();
-}
 
 const leaderOf = (s: State) => s.nodes.find((n) => n.up && n.role === 'leader');
 
