@@ -245,3 +245,22 @@ test('a link can be made slow from the picture, and messages on it take longer',
   for (const m of slow) expect(m.arrive_us - m.sent_us).toBeGreaterThanOrEqual(400_000);
   for (const m of fast) expect(m.arrive_us - m.sent_us).toBeLessThan(100_000);
 });
+
+test('the event log can show one node only', async ({ page }) => {
+  await boot(page);
+  await call(page, 'pause');
+  await call(page, 'seek', 1500);
+  const lines = page.locator('.event-log .log-lines li');
+  await page.locator('.event-log').getByRole('button', { name: 'Messages' }).click();
+  await expect.poll(async () => (await lines.allInnerTexts()).some((t) => /n0 → n1|n1 → n0/.test(t))).toBe(true);
+  await page.getByLabel('Show events of one node').selectOption('2');
+  await expect(page.getByLabel('Show events of one node')).toHaveValue('2');
+  // Only n2's messages remain (replication to n2, its acks, its heartbeats), no other pair.
+  await expect(lines.first()).toBeVisible();
+  const texts = await lines.allInnerTexts();
+  const messages = texts.filter((t) => /n\d → n\d/.test(t));
+  expect(messages.length).toBeGreaterThan(0);
+  for (const t of messages) expect(t).toMatch(/n2/);
+  await page.getByLabel('Show events of one node').selectOption('all');
+  await expect.poll(async () => (await lines.allInnerTexts()).some((t) => /n0 → n1|n1 → n0/.test(t))).toBe(true);
+});

@@ -70,8 +70,8 @@ pub fn app() -> Html {
             ResultsData::default()
         }
     });
-    let log = use_memo((m.slow_rev, m.log_mask), |(_, mask)| {
-        event_log::build(&sim, *mask)
+    let log = use_memo((m.slow_rev, m.log_mask, m.log_node), |(_, mask, node)| {
+        event_log::build(&sim, *mask, *node)
     });
     let tip = m.hover.and_then(|h| {
         let msg = snap.messages.iter().find(|x| x.id == h.id)?;
@@ -278,7 +278,7 @@ pub fn app() -> Html {
                     </div>
                 </aside>
             </main>
-            <EventLog lines={log.clone()} mask={m.log_mask} dispatch={dispatch.clone()} />
+            <EventLog lines={log.clone()} mask={m.log_mask} node={m.log_node} nodes={n} dispatch={dispatch.clone()} />
             <footer>
                 <span>{ format!("Replica Lab {} · a deterministic simulation: the same seed and actions replay exactly. Press ? for shortcuts.", env!("CARGO_PKG_VERSION")) }</span>
                 <a href="https://github.com/replica-lab/replica-lab#readme">{ "Source and README" }</a>

@@ -177,6 +177,8 @@ pub enum Action {
     DismissNotice,
     Help(bool),
     LogMask(u8),
+    /// Show only events that involve this node in the event log (or all).
+    LogNode(Option<NodeId>),
     /// Show where a key lives (leaderless: its N home replicas), or stop showing it.
     FocusKey(Option<String>),
     /// Show the space-time diagram instead of the cluster picture, or go back.
@@ -210,6 +212,7 @@ pub struct Model {
     /// The space-time diagram is shown instead of the cluster picture.
     pub diagram: bool,
     pub log_mask: u8,
+    pub log_node: Option<NodeId>,
     /// A key the reader is looking at (typed in the client form or clicked in the inspector).
     pub focus_key: Option<String>,
     pub marks: Rc<Vec<Mark>>,
@@ -235,6 +238,7 @@ impl PartialEq for Model {
             && self.help == other.help
             && self.diagram == other.diagram
             && self.log_mask == other.log_mask
+            && self.log_node == other.log_node
             && self.focus_key == other.focus_key
             && Rc::ptr_eq(&self.marks, &other.marks)
     }
@@ -257,6 +261,7 @@ impl Model {
             help: false,
             diagram: false,
             log_mask: crate::words::Category::DEFAULT_MASK,
+            log_node: None,
             focus_key: None,
             marks: Rc::new(Vec::new()),
             scanned: 0,
@@ -589,6 +594,7 @@ impl Reducible for Model {
             Action::Help(on) => m.help = on,
             Action::Diagram(on) => m.diagram = on,
             Action::LogMask(mask) => m.log_mask = mask,
+            Action::LogNode(n) => m.log_node = n,
             Action::FocusKey(k) => {
                 if m.focus_key == k {
                     return self;
