@@ -94,7 +94,8 @@ pub fn app() -> Html {
             crate::spacetime::SpaceTime::default()
         })
     });
-    let client_results = use_memo((sim.trace().len(), m.sim.as_ptr() as usize), |_| {
+    // Refreshed with the other result panels (a few times a second at most), not every frame.
+    let client_results = use_memo((m.slow_rev, m.sim.as_ptr() as usize), |_| {
         Rc::new(crate::components::cluster::client_results(&sim))
     });
     let anomalies = sim.anomalies().len();
