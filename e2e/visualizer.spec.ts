@@ -264,3 +264,27 @@ test('the event log can show one node only', async ({ page }) => {
   await page.getByLabel('Show events of one node').selectOption('all');
   await expect.poll(async () => (await lines.allInnerTexts()).some((t) => /n0 → n1|n1 → n0/.test(t))).toBe(true);
 });
+
+test('a follower added live catches up, and a write can be sent to a chosen node', async ({ page }) => {
+  const errors = watchErrors(page);
+  await boot(page);
+  await call(page, 'pause');
+  await call(page, 'seek', 1500);
+  await page.getByRole('button', { name: 'Add a follower now' }).click();
+  await expect(page.locator('svg.cluster g.node')).toHaveCount(4);
+  await call(page, 'seek', 3000);
+  const s = await state(page);
+  const leader = leaderOf(s)!;
+  expect(s.nodes[3].role).toBe('follower');
+  expect(s.nodes[3].last_lsn).toBeGreaterThan(0);
+  expect(s.nodes[3].last_lsn).toBeGreaterThanOrEqual(leader.last_lsn - 2);
+  // A write sent to a follower is redirected to the leader and succeeds.
+  await page.locator('#cf-key').fill('picked');
+  await page.locator('#cf-to').selectOption('2');
+  await page.getByRole('button', { name: 'Write', exact: true }).click();
+  await call(page, 'seek', 3500);
+  const after = await page.evaluate(() => (window as any).replicaLab.getState());
+  const op = after.history.filter((o: any) => o.key === 'picked')[0];
+  expect(op.result.status).toBe('written');
+  expect(errors, errors.join('\n')).toEqual([]);
+});

@@ -354,6 +354,12 @@ pub fn controls(p: &ControlsProps) -> Html {
                 { stepper("Nodes", "nodes", v.nodes, 1, replica_engine::scenario::MAX_NODES, " (starts over)", |n| Action::Restart(Restart::Nodes(n)), d) }
             </div>
             <p class="hint">{ "Fencing and the node count start the run over, with the same seed and traffic." }</p>
+            <div class="row">
+                <button disabled={v.nodes >= replica_engine::scenario::MAX_NODES}
+                    title="A new, empty follower joins the running cluster"
+                    onclick={on_click(d, Action::Act(SimAction::AddNode))}>{ "Add a follower now" }</button>
+            </div>
+            <p class="hint">{ "It joins live and catches up: a snapshot of the leader's data, then the log." }</p>
         </> },
         Strategy::MultiLeader(ml) => multi_leader(ml, modes, v, d),
         Strategy::Leaderless(l) => leaderless(l, v.nodes, d),
@@ -436,10 +442,11 @@ fn client_form(
     strategy: &Strategy,
     d: &UseReducerDispatcher<Model>,
 ) -> Html {
-    // Where a write can be sent: single-leader clients find the leader themselves; multi-leader
-    // writes go to a leader; leaderless ones to any node, which coordinates.
+    // Where a write can be sent: single-leader clients write to the leader they know, or to a
+    // node that redirects them; multi-leader writes go to a leader; leaderless ones to any node,
+    // which coordinates.
     let targets: Vec<NodeId> = match strategy {
-        Strategy::SingleLeader(_) => Vec::new(),
+        Strategy::SingleLeader(_) => (0..nodes).collect(),
         Strategy::MultiLeader(ml) => (0..ml.regions).map(|r| ml.leader_of(r)).collect(),
         Strategy::Leaderless(_) => (0..nodes).collect(),
     };
@@ -520,7 +527,11 @@ fn client_form(
                 if !targets.is_empty() {
                     <label for="cf-to">{ "Write to" }</label>
                     <select id="cf-to">
-                        <option value="home" selected=true>{ if leaderless { "its own node" } else { "its region's leader" } }</option>
+                        <option value="home" selected=true>{ match strategy {
+                            Strategy::SingleLeader(_) => "the leader it knows",
+                            Strategy::MultiLeader(_) => "its region's leader",
+                            Strategy::Leaderless(_) => "its own node",
+                        } }</option>
                         { for targets.iter().map(|n| html! { <option value={n.to_string()}>{ format!("n{n}") }</option> }) }
                     </select>
                 }
