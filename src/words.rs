@@ -334,6 +334,14 @@ pub fn anomaly_text(a: &Anomaly, history: &[Operation]) -> String {
             write,
             missing,
         } => format!("n{node} applied #{write} before #{missing} it depends on."),
+        AnomalyKind::ReadYourWrites { op, missed } => format!(
+            "Read-your-writes broken: read #{op} did not see write #{missed}, which the same \
+             client had already been told succeeded."
+        ),
+        AnomalyKind::MonotonicRead { op, earlier } => format!(
+            "Monotonic reads broken: read #{op} saw an older state than read #{earlier} of the \
+             same client had."
+        ),
         _ => String::new(),
     }
 }

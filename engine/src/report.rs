@@ -120,6 +120,12 @@ pub fn summary(sim: &Simulation) -> String {
             } => {
                 format!("n{node} applied #{write} before #{missing}, which it depends on")
             }
+            AnomalyKind::ReadYourWrites { op, missed } => {
+                format!("read #{op} missed its own client's write #{missed}")
+            }
+            AnomalyKind::MonotonicRead { op, earlier } => {
+                format!("read #{op} went back in time from read #{earlier}")
+            }
             AnomalyKind::SplitBrain { nodes, epochs } => {
                 format!(
                     "split brain: n{} (epoch {}) and n{} (epoch {})",

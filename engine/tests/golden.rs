@@ -450,3 +450,21 @@ fn a_leader_crashing_at_once_is_replaced_in_a_new_epoch() {
     );
     assert!(leaders[1].0 >= 2 && leaders[1].1 != 0);
 }
+
+#[test]
+fn session_guarantees_read_your_writes_and_monotonic_reads() {
+    let sim = run("session-guarantees");
+    let found: Vec<String> = sim
+        .anomalies()
+        .iter()
+        .map(|a| match a.kind {
+            AnomalyKind::ReadYourWrites { op, missed } => format!("ryw {op} {missed}"),
+            AnomalyKind::MonotonicRead { op, earlier } => format!("monotonic {op} {earlier}"),
+            ref k => k.name().to_string(),
+        })
+        .collect();
+    // c1 missed its own write; c0 went back from what it had read (and missed its own write).
+    assert_eq!(found, vec!["ryw 2 0", "ryw 4 1", "monotonic 4 3"]);
+    assert_eq!(sim.metrics().read_your_writes, 2);
+    assert_eq!(sim.metrics().monotonic_reads, 1);
+}

@@ -172,7 +172,7 @@ proptest! {
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
         let stale: Vec<_> = sim.anomalies().iter()
-            .filter(|a| matches!(a.kind, AnomalyKind::StaleRead { .. })).collect();
+            .filter(|a| matches!(a.kind, AnomalyKind::StaleRead { .. } | AnomalyKind::ReadYourWrites { .. })).collect();
         prop_assert!(stale.is_empty(), "stale read {:?} with W + R > N; scenario:\n{}", stale, show(&s));
     }
 
@@ -224,9 +224,12 @@ fn first_stale(make: impl Fn(u64) -> Scenario) -> Option<u64> {
         let s = make(*seed);
         let mut sim = Simulation::new(s.clone());
         sim.run_until(s.end());
-        sim.anomalies()
-            .iter()
-            .any(|a| matches!(a.kind, AnomalyKind::StaleRead { .. }))
+        sim.anomalies().iter().any(|a| {
+            matches!(
+                a.kind,
+                AnomalyKind::StaleRead { .. } | AnomalyKind::ReadYourWrites { .. }
+            )
+        })
     })
 }
 

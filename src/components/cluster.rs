@@ -61,7 +61,9 @@ pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResu
         .rev()
         .take(200)
         .filter_map(|a| match a.kind {
-            AnomalyKind::StaleRead { op, .. } => Some(op),
+            AnomalyKind::StaleRead { op, .. }
+            | AnomalyKind::ReadYourWrites { op, .. }
+            | AnomalyKind::MonotonicRead { op, .. } => Some(op),
             _ => None,
         })
         .collect();

@@ -53,7 +53,9 @@ impl ResultsData {
         let stale: Vec<u32> = anomalies
             .iter()
             .filter_map(|a| match a.kind {
-                AnomalyKind::StaleRead { op, .. } => Some(op),
+                AnomalyKind::StaleRead { op, .. }
+                | AnomalyKind::ReadYourWrites { op, .. }
+                | AnomalyKind::MonotonicRead { op, .. } => Some(op),
                 _ => None,
             })
             .collect();

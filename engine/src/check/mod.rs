@@ -12,12 +12,17 @@
 //! - **conflict**: writes to one key that did not see each other (concurrent version vectors).
 //! - **out of order**: a replica applied a write before an earlier write to the same key that it
 //!   depends on (it overtook it on the way).
+//! - **read-your-writes**: a client's read missed a write the same client had been acknowledged
+//!   (reported instead of a plain stale read).
+//! - **monotonic reads**: a client's read saw less of a key than one of its earlier reads.
 //!
 //! Multi-leader and leaderless reads are judged by version vectors: a read is stale when its
 //! versions do not include (or supersede) a write acknowledged before it began.
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
+use crate::strategy::versioned::{Dot, Vv};
+use crate::types::ClientId;
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -60,6 +65,10 @@ pub enum AnomalyKind {
         write: OpId,
         missing: OpId,
     },
+    /// Read `op` did not see `missed`, a write its own client had been acknowledged before.
+    ReadYourWrites { op: OpId, missed: OpId },
+    /// Read `op` returned something older than read `earlier` of the same client and key had.
+    MonotonicRead { op: OpId, earlier: OpId },
 }
 
 impl AnomalyKind {
@@ -71,6 +80,8 @@ impl AnomalyKind {
             AnomalyKind::Discarded { .. } => "discarded",
             AnomalyKind::Conflict { .. } => "conflict",
             AnomalyKind::OutOfOrder { .. } => "out-of-order",
+            AnomalyKind::ReadYourWrites { .. } => "read-your-writes",
+            AnomalyKind::MonotonicRead { .. } => "monotonic-read",
         }
     }
 }
@@ -95,6 +106,37 @@ struct AckedDot {
     max_counter: u64,
 }
 
+/// What one client did to one key: its session, for read-your-writes and monotonic reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Session {
+    /// Its acknowledged writes, in completion order.
+    writes: Vec<OwnWrite>,
+    /// Its successful reads, in completion order, each with everything seen up to it.
+    reads: Vec<SeenSoFar>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct OwnWrite {
+    complete: Time,
+    version: (u64, u64),
+    dot: Option<Dot>,
+    op: OpId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SeenSoFar {
+    complete: Time,
+    /// Single-leader: the newest (epoch, lsn) read so far and the write it was.
+    newest: ((u64, u64), Option<OpId>),
+    /// Otherwise: the merge of every version vector read so far.
+    vv: Option<Vv>,
+    /// The read that brought the newest knowledge.
+    op: OpId,
+}
+
+/// How far back a read looks among its client's own writes to the key.
+const OWN_WRITES_LOOKED_AT: usize = 64;
+
 /// State of the live checkers, part of the simulation's world.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Live {
@@ -105,11 +147,103 @@ pub struct Live {
     pub lost: BTreeSet<OpId>,
     acked: BTreeMap<String, Vec<Acked>>,
     acked_dots: BTreeMap<String, BTreeMap<NodeId, Vec<AckedDot>>>,
+    sessions: BTreeMap<(ClientId, String), Session>,
 }
 
 impl Live {
     /// Called when an operation completes; returns the anomalies it shows.
     pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
+        let mut found = self.against_everyone(op);
+        self.against_own_session(op, &mut found);
+        found
+    }
+
+    /// Session guarantees: a client's read must see the client's own acknowledged writes
+    /// (read-your-writes, which then replaces the plainer "stale read"), and must not see less
+    /// than its earlier reads of the key (monotonic reads).
+    fn against_own_session(&mut self, op: &Operation, found: &mut Vec<AnomalyKind>) {
+        let complete = op.complete.unwrap_or(op.invoke);
+        let key = (op.client, op.kind.key().to_string());
+        let lost = &self.lost;
+        let s = self.sessions.entry(key).or_default();
+        match &op.result {
+            OpResult::Written { lsn, epoch, dot } => s.writes.push(OwnWrite {
+                complete,
+                version: (*epoch, *lsn),
+                dot: *dot,
+                op: op.id,
+            }),
+            OpResult::Read {
+                write,
+                lsn,
+                epoch,
+                vv,
+                ..
+            } => {
+                let version = (*epoch, *lsn);
+                let sees = |w: &OwnWrite| match (vv, w.dot) {
+                    (Some(vv), Some(d)) => vv.contains(d),
+                    _ => version >= w.version,
+                };
+                let n = s.writes.partition_point(|w| w.complete < op.invoke);
+                let own_missed = s.writes[..n]
+                    .iter()
+                    .rev()
+                    .take(OWN_WRITES_LOOKED_AT)
+                    .find(|w| !lost.contains(&w.op) && !sees(w))
+                    .map(|w| w.op);
+                if let Some(missed) = own_missed {
+                    found.retain(|a| !matches!(a, AnomalyKind::StaleRead { .. }));
+                    found.push(AnomalyKind::ReadYourWrites { op: op.id, missed });
+                }
+                let n = s.reads.partition_point(|r| r.complete < op.invoke);
+                let before = n.checked_sub(1).map(|i| s.reads[i].clone());
+                if let Some(prev) = &before {
+                    let went_back = match (&prev.vv, vv) {
+                        (Some(p), Some(v)) => !v.dominates(p),
+                        _ => {
+                            version < prev.newest.0
+                                && !prev.newest.1.is_some_and(|w| lost.contains(&w))
+                        }
+                    };
+                    if went_back {
+                        found.push(AnomalyKind::MonotonicRead {
+                            op: op.id,
+                            earlier: prev.op,
+                        });
+                    }
+                }
+                let last = s.reads.last();
+                let (newest, by) = match last {
+                    Some(l) if l.newest.0 >= version => (l.newest, l.op),
+                    _ => ((version, *write), op.id),
+                };
+                let merged = vv.as_ref().map(|v| {
+                    let mut m = last.and_then(|l| l.vv.clone()).unwrap_or_default();
+                    m.merge(v);
+                    m
+                });
+                let by = if merged.is_some() && last.and_then(|l| l.vv.as_ref()) != merged.as_ref()
+                {
+                    op.id
+                } else if merged.is_some() {
+                    last.map_or(op.id, |l| l.op)
+                } else {
+                    by
+                };
+                s.reads.push(SeenSoFar {
+                    complete,
+                    newest,
+                    vv: merged,
+                    op: by,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    /// Reads against every acknowledged write (stale reads).
+    fn against_everyone(&mut self, op: &Operation) -> Vec<AnomalyKind> {
         let complete = op.complete.unwrap_or(op.invoke);
         match (&op.kind, &op.result) {
             (OpKind::Write { key, .. }, OpResult::Written { dot: Some(dot), .. }) => {
@@ -371,6 +505,8 @@ pub struct Metrics {
     pub conflicts: usize,
     pub discarded_writes: usize,
     pub out_of_order: usize,
+    pub read_your_writes: usize,
+    pub monotonic_reads: usize,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
     pub write_latency_us: Percentiles,
@@ -422,6 +558,8 @@ pub fn metrics(
         conflicts: kinds("conflict"),
         discarded_writes: kinds("discarded"),
         out_of_order: kinds("out-of-order"),
+        read_your_writes: kinds("read-your-writes"),
+        monotonic_reads: kinds("monotonic-read"),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
