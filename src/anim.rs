@@ -373,16 +373,12 @@ mod tests {
 
     #[test]
     fn every_kind_has_a_colour() {
-        for k in [
-            "write",
-            "read",
-            "reply",
-            "replicate",
-            "ack",
-            "heartbeat",
-            "vote",
-            "snapshot",
-        ] {
+        use crate::components::stage::{LEADERLESS_KINDS, MULTI_KINDS, SINGLE_KINDS};
+        for k in SINGLE_KINDS
+            .iter()
+            .chain(MULTI_KINDS)
+            .chain(LEADERLESS_KINDS)
+        {
             assert_ne!(kind_color(k), kind_color("unknown"), "{k}");
         }
     }

@@ -281,12 +281,6 @@ impl Simulation {
         dropped
     }
 
-    /// Runs until nothing is left to do or `limit` is reached (a safety net for scenarios with
-    /// periodic timers, which never run out of events).
-    pub fn run_to_end(&mut self, limit: Time) {
-        self.run_until(limit);
-    }
-
     /// The per-write fate of every write so far.
     pub fn fates(&self) -> Vec<check::WriteFate> {
         let w = &self.world;
@@ -694,12 +688,7 @@ impl World {
 
     /// Node `n`'s wall clock now.
     fn clock(&self, n: NodeId) -> Time {
-        self.cfg
-            .clocks
-            .get(&n)
-            .copied()
-            .unwrap_or_default()
-            .read(self.now)
+        self.cfg.clock(n, self.now)
     }
 
     fn push(&mut self, time: Time, event: Event) {
@@ -874,16 +863,15 @@ impl World {
                 now,
                 ..
             } = self;
-            let clock = cfg
-                .clocks
-                .get(&node)
-                .copied()
-                .unwrap_or_default()
-                .read(*now);
             let mut ctx = Ctx {
                 id: node,
                 now: *now,
-                clock,
+                clock: cfg
+                    .clocks
+                    .get(&node)
+                    .copied()
+                    .unwrap_or_default()
+                    .read(*now),
                 members,
                 rng,
             };

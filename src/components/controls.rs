@@ -55,23 +55,14 @@ impl ControlsView {
     pub fn of(sim: &Simulation, snap: &Snapshot, selected: Option<NodeId>) -> Self {
         let cfg = sim.config();
         let nodes = &snap.nodes;
+        let mode_of = |m: SyncMode| match m {
+            SyncMode::Sync => Mode::Sync,
+            SyncMode::SemiSync { k } => Mode::SemiSync(k),
+            SyncMode::Async => Mode::Async,
+        };
         let (mode, fencing) = match &cfg.strategy {
-            Strategy::SingleLeader(sl) => (
-                match sl.mode {
-                    SyncMode::Sync => Mode::Sync,
-                    SyncMode::SemiSync { k } => Mode::SemiSync(k),
-                    SyncMode::Async => Mode::Async,
-                },
-                Some(sl.fencing),
-            ),
-            Strategy::MultiLeader(ml) => (
-                match ml.local_mode {
-                    SyncMode::Sync => Mode::Sync,
-                    SyncMode::SemiSync { k } => Mode::SemiSync(k),
-                    SyncMode::Async => Mode::Async,
-                },
-                None,
-            ),
+            Strategy::SingleLeader(sl) => (mode_of(sl.mode), Some(sl.fencing)),
+            Strategy::MultiLeader(ml) => (mode_of(ml.local_mode), None),
             Strategy::Leaderless(_) => (Mode::Other, None),
         };
         let clock_node = selected

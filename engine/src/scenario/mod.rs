@@ -370,6 +370,13 @@ pub enum Action {
     Caption(String),
 }
 
+impl Config {
+    /// Node `n`'s wall clock at true time `t`.
+    pub fn clock(&self, n: NodeId, t: Time) -> Time {
+        self.clocks.get(&n).copied().unwrap_or_default().read(t)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
