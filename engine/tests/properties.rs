@@ -7,153 +7,73 @@
 
 mod common;
 
-use common::{build, cases, settle, show};
+use common::{any_scenario, cases, scenario_with, settle, show};
 use proptest::prelude::*;
 use replica_engine::check::{AnomalyKind, Fate};
 use replica_engine::client::OpResult;
-use replica_engine::scenario::{
-    self as sc, wire, Action, ReadFrom, Scenario, SingleLeader, SyncMode,
-};
+use replica_engine::scenario::{decode_link, encode_link, wire, Scenario, SyncMode, View};
 use replica_engine::trace::TraceKind;
-use replica_engine::types::MS;
 use replica_engine::Simulation;
 use std::collections::{BTreeMap, BTreeSet};
 
 const QUIET_MS: u64 = 6000;
 
-fn action(nodes: u16, clients: u16) -> impl Strategy<Value = Action> {
-    let n = 0..nodes;
-    prop_oneof![
-        4 => (0..clients, 0..3u8, 0..100u32).prop_map(|(client, k, v)| Action::Write {
-            client, key: format!("k{k}"), value: v.to_string(), node: None }),
-        3 => (0..clients, 0..3u8, prop_oneof![Just(ReadFrom::Leader), Just(ReadFrom::Nearest),
-                (0..nodes).prop_map(ReadFrom::Node)])
-            .prop_map(|(client, k, from)| Action::Read { client, key: format!("k{k}"), from }),
-        1 => n.clone().prop_map(Action::Crash),
-        1 => n.clone().prop_map(Action::Restart),
-        1 => (n.clone(), n.clone(), any::<bool>()).prop_map(|(from, to, both)| Action::Cut { from, to, both }),
-        1 => (n.clone(), n.clone()).prop_map(|(from, to)| Action::Heal { from, to, both: true }),
-        1 => Just(Action::HealAll),
-    ]
-}
-
-fn mode(nodes: u16) -> impl Strategy<Value = SyncMode> {
-    prop_oneof![
-        Just(SyncMode::Async),
-        Just(SyncMode::Sync),
-        (1..nodes).prop_map(|k| SyncMode::SemiSync { k }),
-    ]
-}
-
-/// A random scenario of up to ~4 virtual seconds of faults and operations.
-fn scenario_with(
-    mode_s: impl Strategy<Value = Option<SyncMode>>,
-) -> impl Strategy<Value = Scenario> {
-    (3u16..=5, 1u16..=3, mode_s).prop_flat_map(|(nodes, clients, fixed)| {
+/// A scenario and a valid view of it: any moment up to one day, an existing node, a speed kept
+/// to three decimals within 0.01–100.
+fn scenario_and_view() -> impl Strategy<Value = (Scenario, View)> {
+    any_scenario().prop_flat_map(|s| {
+        let nodes = s.max_nodes();
         (
-            any::<u64>(),
-            fixed
-                .map(Just)
-                .map(|j| j.boxed())
-                .unwrap_or_else(|| mode(nodes).boxed()),
+            Just(s),
+            proptest::option::of(0u64..=replica_engine::scenario::MAX_TIME),
+            proptest::option::of(0..nodes),
             any::<bool>(),
-            0u32..50_000,
-            prop::collection::vec((0u64..4000, action(nodes, clients)), 0..40),
+            proptest::option::of(10u32..=100_000),
         )
-            .prop_map(move |(seed, mode, fencing, loss_ppm, acts)| {
-                let strategy = sc::Strategy::SingleLeader(SingleLeader {
-                    mode,
-                    fencing,
-                    ..SingleLeader::default()
-                });
-                build(strategy, nodes, clients, seed, loss_ppm, acts)
+            .prop_map(|(s, at, node, diagram, speed)| {
+                let view = View {
+                    at,
+                    node,
+                    diagram,
+                    speed: speed.map(|m| m as f64 / 1000.0),
+                };
+                (s, view)
             })
     })
 }
 
-/// A random multi-leader or leaderless strategy and its node count.
-fn other_strategy() -> impl Strategy<Value = (sc::Strategy, u16)> {
-    let resolution = prop_oneof![
-        Just(sc::Resolution::LastWriteWins),
-        Just(sc::Resolution::Siblings),
-        Just(sc::Resolution::Union),
+/// A change to a link's text: flip a character, cut it short, or insert one.
+#[derive(Clone, Debug)]
+enum Mutation {
+    Replace(usize, char),
+    Truncate(usize),
+    Insert(usize, char),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let c = prop_oneof![
+        4 => proptest::char::range('-', 'z'),
+        1 => any::<char>(),
     ];
     prop_oneof![
-        (
-            2u16..=3,
-            0u16..=1,
-            0u8..3,
-            resolution.clone(),
-            any::<bool>(),
-            any::<bool>()
-        )
-            .prop_map(|(regions, followers, topo, resolution, cross_sync, hr)| {
-                let ml = sc::MultiLeader {
-                    regions,
-                    followers,
-                    topology: [
-                        sc::Topology::AllToAll,
-                        sc::Topology::Circular,
-                        sc::Topology::Star,
-                    ][topo as usize],
-                    resolution: if hr {
-                        sc::Resolution::HighestReplica
-                    } else {
-                        resolution
-                    },
-                    cross_sync,
-                    ..sc::MultiLeader::default()
-                };
-                let n = ml.nodes();
-                (sc::Strategy::MultiLeader(ml), n)
-            }),
-        (
-            3u16..=5,
-            resolution,
-            any::<bool>(),
-            any::<bool>(),
-            any::<bool>()
-        )
-            .prop_flat_map(|(nodes, resolution, sloppy, read_repair, ae)| {
-                (Just(nodes), 1..=nodes.min(3)).prop_flat_map(move |(nodes, n)| {
-                    (1..=n, 1..=n).prop_map(move |(w, r)| {
-                        let l = sc::Leaderless {
-                            n,
-                            w,
-                            r,
-                            sloppy,
-                            read_repair,
-                            anti_entropy: if ae { 300 * MS } else { 0 },
-                            resolution,
-                            ..sc::Leaderless::default()
-                        };
-                        (sc::Strategy::Leaderless(l), nodes)
-                    })
-                })
-            }),
+        (any::<usize>(), c.clone()).prop_map(|(i, c)| Mutation::Replace(i, c)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), c).prop_map(|(i, c)| Mutation::Insert(i, c)),
     ]
 }
 
-/// A random scenario under `strategy`, with up to 40 faults and operations in 4 virtual seconds.
-fn scenario_under(
-    strategy: impl Strategy<Value = (sc::Strategy, u16)>,
-) -> impl Strategy<Value = Scenario> {
-    (strategy, 1u16..=3).prop_flat_map(|((strategy, nodes), clients)| {
-        (
-            Just(strategy),
-            any::<u64>(),
-            0u32..50_000,
-            prop::collection::vec((0u64..4000, action(nodes, clients)), 0..40),
-        )
-            .prop_map(move |(strategy, seed, loss_ppm, acts)| {
-                build(strategy, nodes, clients, seed, loss_ppm, acts)
-            })
-    })
-}
-
-/// Any strategy: single-leader (half the cases), multi-leader or leaderless.
-fn any_scenario() -> impl Strategy<Value = Scenario> {
-    prop_oneof![scenario_with(Just(None)), scenario_under(other_strategy())]
+fn mutate(link: &str, ms: &[Mutation]) -> String {
+    let mut chars: Vec<char> = link.chars().collect();
+    for m in ms {
+        let len = chars.len().max(1);
+        match *m {
+            Mutation::Replace(i, c) if !chars.is_empty() => chars[i % len] = c,
+            Mutation::Replace(..) => {}
+            Mutation::Truncate(i) => chars.truncate(i % len),
+            Mutation::Insert(i, c) => chars.insert(i % (chars.len() + 1), c),
+        }
+    }
+    chars.into_iter().collect()
 }
 
 proptest! {
@@ -200,6 +120,45 @@ proptest! {
         let json = wire::encode(&s);
         let back = wire::decode(&json);
         prop_assert_eq!(back, Ok(s), "{}", json);
+    }
+
+    #[test]
+    fn links_round_trip((s, view) in scenario_and_view()) {
+        let link = encode_link(&s, &view);
+        let back = decode_link(&link);
+        prop_assert_eq!(back, Ok((s.clone(), view)), "link {} of scenario:\n{}", link, show(&s));
+    }
+
+    #[test]
+    fn decoding_any_text_as_a_link_never_panics(
+        text in prop_oneof![
+            ".*",
+            "[#]?[0-9]{0,2}[.][A-Za-z0-9_=-]{0,300}",
+            "1[.][A-Za-z0-9_-]{0,300}",
+        ]
+    ) {
+        // An error is the expected answer; what matters is that there is one, in words.
+        if let Err(e) = decode_link(&text) {
+            prop_assert!(!e.0.is_empty());
+        }
+    }
+
+    #[test]
+    fn decoding_a_mutated_link_never_panics(
+        (s, view) in scenario_and_view(),
+        ms in prop::collection::vec(mutation(), 1..4),
+    ) {
+        let link = encode_link(&s, &view);
+        let bad = mutate(&link, &ms);
+        match decode_link(&bad) {
+            Err(e) => prop_assert!(!e.0.is_empty()),
+            // A change can land where it changes nothing (trailing bits, whitespace) or still
+            // decode to something valid; either way the result must be a valid scenario again.
+            Ok((s2, v2)) => {
+                let again = decode_link(&encode_link(&s2, &v2));
+                prop_assert_eq!(again, Ok((s2, v2)));
+            }
+        }
     }
 
     #[test]

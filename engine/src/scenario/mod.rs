@@ -1,9 +1,13 @@
 //! A scenario: everything needed to replay a run (configuration, seed, schedule of actions).
 //!
 //! These are the engine's internal types, free to change. Scenarios enter and leave the engine
-//! through the versioned wire format in [`wire`], which is what files and links carry.
+//! through the versioned wire format in [`wire`], which is what files carry, and as links
+//! ([`link`]: the same JSON compressed into a URL fragment, with the moment being viewed).
 
+pub mod link;
 pub mod wire;
+
+pub use link::{decode_link, encode_link, View, LINK_VERSION, MAX_LINK_CHARS};
 
 use crate::types::{ClientId, NodeId, Time, MS};
 use std::collections::BTreeMap;

@@ -433,6 +433,11 @@ pub fn decode(json: &str) -> Result<Scenario, DecodeError> {
     }
     let probe: serde_json::Value =
         serde_json::from_str(json).map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
+    decode_value(probe)
+}
+
+/// Validates a scenario already parsed as JSON (a link carries one inside its own JSON).
+pub fn decode_value(probe: serde_json::Value) -> Result<Scenario, DecodeError> {
     match probe.get("version").and_then(|v| v.as_u64()) {
         Some(1) => {}
         Some(v) => {
