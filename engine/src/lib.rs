@@ -29,6 +29,7 @@ pub mod check;
 pub mod client;
 pub mod net;
 pub mod node;
+pub mod presets;
 pub mod report;
 pub mod rng;
 pub mod scenario;

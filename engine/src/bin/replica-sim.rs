@@ -1,15 +1,23 @@
 //! `replica-sim`: run a scenario headless and print what happened as JSON.
 //!
 //! ```text
-//! replica-sim run <scenario.json> [--trace] [--until-ms N]
+//! replica-sim run <scenario.json | - | --link LINK> [--trace] [--until-ms N] [--summary]
+//! replica-sim link <scenario.json | ->
+//! replica-sim presets [--links]
 //! ```
-//! Exit codes: 0 the run completed; 2 bad input (one line on stderr says what).
+//! `run` runs a scenario from a file, stdin or a scenario link (a whole URL, a `#…` fragment or
+//! the bare `1.…` text); `link` prints the link text for a scenario; `presets` lists the built-in
+//! presets (id, link length in characters, title), with `--links` their links too.
+//! Exit codes: 0 success; 2 bad input (one line on stderr says what).
 
-use replica_engine::{report, scenario::wire, Simulation};
+use replica_engine::scenario::{decode_link, encode_link, wire, Scenario, View};
+use replica_engine::{presets, report, Simulation};
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: replica-sim run <scenario.json | -> [--trace] [--until-ms N] [--summary]";
+    "usage: replica-sim run <scenario.json | - | --link LINK> [--trace] [--until-ms N] [--summary]
+       replica-sim link <scenario.json | ->
+       replica-sim presets [--links]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -27,11 +35,57 @@ fn main() -> ExitCode {
 fn run(args: Vec<String>) -> Result<String, String> {
     let mut it = args.into_iter();
     match it.next().as_deref() {
-        Some("run") => {}
-        Some("--help") | Some("-h") | None => return Err(USAGE.into()),
-        Some(other) => return Err(format!("unknown command {other:?}; {USAGE}")),
+        Some("run") => run_scenario(it),
+        Some("link") => link(it),
+        Some("presets") => list_presets(it),
+        Some("--help") | Some("-h") | None => Err(USAGE.into()),
+        Some(other) => Err(format!("unknown command {other:?}; {USAGE}")),
     }
+}
+
+/// Reads a scenario file, or stdin for `-`.
+fn read_scenario(file: &str) -> Result<Scenario, String> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?
+    };
+    wire::decode(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+fn link(mut it: impl Iterator<Item = String>) -> Result<String, String> {
+    let file = match (it.next(), it.next()) {
+        (Some(f), None) if f == "-" || !f.starts_with("--") => f,
+        _ => return Err(format!("link takes one scenario file (or -); {USAGE}")),
+    };
+    Ok(encode_link(&read_scenario(&file)?, &View::default()))
+}
+
+fn list_presets(it: impl Iterator<Item = String>) -> Result<String, String> {
+    let mut links = false;
+    for a in it {
+        match a.as_str() {
+            "--links" => links = true,
+            other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
+        }
+    }
+    let mut out = Vec::new();
+    for p in presets::presets() {
+        let l = encode_link(&p.scenario, &p.view);
+        out.push(format!("{:<26} {:>5}  {}", p.id, l.len(), p.title));
+        if links {
+            out.push(format!("  {l}"));
+        }
+    }
+    Ok(out.join("\n"))
+}
+
+fn run_scenario(mut it: impl Iterator<Item = String>) -> Result<String, String> {
     let mut file = None;
+    let mut link = None;
     let mut trace = false;
     let mut summary = false;
     let mut until = None;
@@ -39,6 +93,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
         match a.as_str() {
             "--trace" => trace = true,
             "--summary" => summary = true,
+            "--link" => link = Some(it.next().ok_or("--link needs the link text or URL")?),
             "--until-ms" => {
                 let v = it.next().ok_or("--until-ms needs a number")?;
                 let ms: f64 = v
@@ -53,16 +108,14 @@ fn run(args: Vec<String>) -> Result<String, String> {
             other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
         }
     }
-    let file = file.ok_or(USAGE)?;
-    let text = if file == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| format!("reading stdin: {e}"))?;
-        s
-    } else {
-        std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?
+    let scenario = match (file, link) {
+        (Some(f), None) => read_scenario(&f)?,
+        (None, Some(l)) => decode_link(&l).map_err(|e| format!("--link: {e}"))?.0,
+        (Some(_), Some(_)) => {
+            return Err(format!("give a scenario file or --link, not both; {USAGE}"))
+        }
+        (None, None) => return Err(USAGE.into()),
     };
-    let scenario = wire::decode(&text).map_err(|e| format!("{file}: {e}"))?;
     let end = until.unwrap_or(scenario.end());
     let mut sim = Simulation::new(scenario);
     sim.run_until(end);
