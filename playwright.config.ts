@@ -34,7 +34,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `python3 -m http.server ${PORT} --bind 127.0.0.1 --directory dist`,
+    // The CORS header lets sandboxed embeds (opaque origin) load the bundle.
+    command: `python3 xtask/serve.py ${PORT} dist --quiet`,
     url: `http://127.0.0.1:${PORT}/index.html`,
     // Never test a stale server left running by something else.
     reuseExistingServer: false,

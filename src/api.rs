@@ -6,6 +6,8 @@
 //!   the strategy's settings (`kind` = `strategy`, then e.g. `regions`, `topology`,
 //!   `resolution` or `n`, `w`, `r`, with the scenario format's names and values);
 //! - `play()`, `pause()`, `seek(ms)`, `step()`: time control, as the buttons do it;
+//! - `link()`: the link (URL fragment body) for what is on screen now; `load(link)`: open a link
+//!   (a full URL, a fragment or its body), as the address bar would;
 //! - `apply(action)`: one action in the scenario wire format without `at_ms`, as a JSON string or
 //!   an object, e.g. `{"do":"crash","node":0}`, scheduled at the current virtual time.
 //!
@@ -157,6 +159,41 @@ pub fn install(model: UseReducerHandle<Model>) {
         Closure::new(move |_: JsValue| {
             m.dispatch(Action::Step);
             ok()
+        }),
+    );
+    let m = model.clone();
+    method(
+        &api,
+        "link",
+        Closure::new(move |_: JsValue| {
+            let h = m.clone();
+            let Ok(_) = h.sim.try_borrow() else {
+                return JsValue::NULL;
+            };
+            JsValue::from_str(&crate::share::link_of(&h))
+        }),
+    );
+    let m = model.clone();
+    method(
+        &api,
+        "load",
+        Closure::new(move |link: JsValue| {
+            let Some(text) = link.as_string() else {
+                return err("load(link) needs the link as a string");
+            };
+            match replica_engine::scenario::decode_link(&text) {
+                Ok((scenario, view)) => {
+                    m.dispatch(Action::Load(Box::new(crate::state::Load {
+                        scenario,
+                        view,
+                        banner: None,
+                        from_url: false,
+                        play: false,
+                    })));
+                    ok()
+                }
+                Err(e) => err(&e.to_string()),
+            }
         }),
     );
     let m = model;

@@ -14,10 +14,15 @@ use crate::components::inspector::{Inspect, Inspector};
 use crate::components::results::{Results, ResultsData};
 use crate::components::spacetime::SpaceTimeView;
 use crate::components::stage::{self as stage_mod, stage, StageProps, Tip};
-use crate::components::timeline::{time_bar, TimeBarProps};
+use crate::components::timeline::{mini_bar, time_bar, MiniBarProps, TimeBarProps};
+use crate::components::gallery::{self, Gallery};
+use crate::components::share::{Export, ShareDialog};
+use crate::embed;
+use crate::export;
 use crate::keys;
 use crate::layout::Shape;
-use crate::state::{on_click, Action, Model, Selection, Tab};
+use crate::share;
+use crate::state::{on_click, Action, Dialog, Model, Selection, Tab};
 use crate::words;
 use replica_engine::client::OpResult;
 use replica_engine::scenario::Strategy;
@@ -30,7 +35,7 @@ const DIAGRAM_WINDOW: u64 = 800_000;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let model = use_reducer(|| Model::initial(!anim::prefers_reduced_motion()));
+    let model = use_reducer(|| share::initial_model(anim::prefers_reduced_motion()));
     let canvas = use_node_ref();
     let hits = (*use_memo((), |_| Hits::default())).clone();
     {
@@ -38,10 +43,24 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             api::install(model.clone());
             let keys = keys::install(model.clone());
+            let address = share::listen(model.clone());
+            let parent = embed::listen(model.clone());
+            let drops = export::listen_drop(model.dispatcher());
+            if let Some(t) = model.embed.as_ref().and_then(|e| e.theme) {
+                if let Some(root) = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.document_element())
+                {
+                    let _ = root.set_attribute("data-theme", t.name());
+                }
+            }
             let running = anim::start(model, canvas, hits);
             move || {
                 drop(running);
                 drop(keys);
+                drop(address);
+                drop(parent);
+                drop(drops);
             }
         });
     }
@@ -50,6 +69,43 @@ pub fn app() -> Html {
     let sim = m.sim.borrow();
     let snap = sim.snapshot();
     let now = snap.time_us;
+    // The address follows every new state (a history entry) and, once the reader stops, the
+    // moment and view being looked at.
+    {
+        let model = model.clone();
+        let key = (
+            m.scen_rev,
+            (!m.playing).then_some(now),
+            m.selected,
+            m.diagram,
+            m.speed.to_bits(),
+        );
+        use_effect_with(key, move |_| share::sync_url(&model));
+    }
+    // An embed tells its parent how tall it is after every render that changed it.
+    let embedded = m.embed.clone();
+    use_effect(move || {
+        if embedded.is_some() {
+            embed::report_height();
+        }
+    });
+    let share_link = use_memo(
+        (m.dialog, m.scen_rev, now, m.selected, m.diagram),
+        |(dialog, ..)| {
+            Rc::new(if *dialog == Some(Dialog::Share) {
+                share::link_of(m)
+            } else {
+                String::new()
+            })
+        },
+    );
+    let cards = use_memo(m.dialog == Some(Dialog::Gallery), |open| {
+        Rc::new(if *open { gallery::cards() } else { Vec::new() })
+    });
+    let on_export = {
+        let model = model.clone();
+        Callback::from(move |x: Export| export_now(&model, x))
+    };
     let selected_node = match m.selected {
         Some(Selection::Node(n)) => Some(n),
         _ => None,
@@ -165,6 +221,64 @@ pub fn app() -> Html {
             </div>
         }
     });
+    let caption = m.caption().map(|c| html! {
+        <p class="stage-caption" role="status"><span class="t">{ words::time(c.t) }</span>{ c.text.clone() }</p>
+    });
+    let picture = html! { <>
+        { caption.unwrap_or_default() }
+        if m.diagram {
+            <SpaceTimeView data={(*diagram).clone()} on_seek={{
+                let d = dispatch.clone();
+                Callback::from(move |t: u64| d.dispatch(Action::Seek { t, pause: true }))
+            }} />
+        }
+        <div class={classes!("stage-box", m.diagram.then_some("hidden"))}>
+        { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
+            cut: Rc::new(snap.cut), selected: m.selected, shape,
+            topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
+            homes: Rc::new(homes.clone()),
+            client_results: (*client_results).clone(),
+            kinds: match &strategy {
+                Strategy::SingleLeader(_) => stage_mod::SINGLE_KINDS,
+                Strategy::MultiLeader(_) => stage_mod::MULTI_KINDS,
+                Strategy::Leaderless(_) => stage_mod::LEADERLESS_KINDS,
+            },
+            hover: m.hover, tip, canvas, hits,
+            dispatch: dispatch.clone() }) }
+        </div>
+    </> };
+    let banner = m.banner.as_ref().map(|b| html! {
+        <div class="banner" role="alert">
+            <span>{ b.clone() }</span>
+            <button class="ghost" aria-label="Dismiss" onclick={on_click(&dispatch, Action::Banner(None))}>{ "×" }</button>
+        </div>
+    });
+    if let Some(e) = m.embed.as_ref().filter(|e| e.controls != embed::Controls::Full) {
+        let full = share::url_of(&share_link_for_embed(m));
+        return html! {
+            <div class={classes!("app", "embedded", (e.controls == embed::Controls::None).then_some("bare"))}>
+                { banner.unwrap_or_default() }
+                <section class="view" aria-label="Cluster">{ picture }</section>
+                if e.controls == embed::Controls::Minimal {
+                    <div class="embed-bar">
+                        { mini_bar(MiniBarProps { now, end: e.end.unwrap_or(m.max_time), playing: m.playing,
+                            marks: &m.marks, dispatch: &dispatch }) }
+                        <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Replica Lab ↗" }</a>
+                    </div>
+                } else {
+                    <a class="open-full" href={full} target="_blank" rel="noopener">{ "Open in Replica Lab ↗" }</a>
+                }
+            </div>
+        };
+    }
+    let dialog = match m.dialog {
+        Some(Dialog::Share) => html! {
+            <ShareDialog link={(*share_link).clone()} title={words::strategy_summary(&strategy, n as u16)}
+                on_export={on_export} dispatch={dispatch.clone()} />
+        },
+        Some(Dialog::Gallery) => html! { <Gallery cards={(*cards).clone()} dispatch={dispatch.clone()} /> },
+        None => html! {},
+    };
     let open_help = on_click(&dispatch, Action::Help(true));
     let to_results = on_click(&dispatch, Action::Tab(Tab::Results));
     let count = match n {
@@ -193,7 +307,13 @@ pub fn app() -> Html {
                         </> },
                     } }</p>
                 </div>
-                <button class="help-btn" aria-label="Help and keyboard shortcuts" title="Help (?)" onclick={open_help}>{ "?" }</button>
+                <nav class="top-actions" aria-label="Scenarios and sharing">
+                    <button class="top-btn" onclick={on_click(&dispatch, Action::Dialog(Some(Dialog::Gallery)))}
+                        title="Ready scenarios, one per phenomenon (G)">{ "Gallery" }</button>
+                    <button class="top-btn" onclick={on_click(&dispatch, Action::Dialog(Some(Dialog::Share)))}
+                        title="Link, embed code, exports (S)">{ "Share" }</button>
+                    <button class="help-btn" aria-label="Help and keyboard shortcuts" title="Help (?)" onclick={open_help}>{ "?" }</button>
+                </nav>
             </header>
             <main class="work">
                 <section class="view" aria-label="Cluster">
@@ -241,26 +361,7 @@ pub fn app() -> Html {
                         </button>
                         <span class={classes!("pill", "state", m.playing.then_some("playing"))}>{ if m.playing { "playing" } else { "paused" } }</span>
                     </div>
-                    if m.diagram {
-                        <SpaceTimeView data={(*diagram).clone()} on_seek={{
-                            let d = dispatch.clone();
-                            Callback::from(move |t: u64| d.dispatch(Action::Seek { t, pause: true }))
-                        }} />
-                    }
-                    <div class={classes!("stage-box", m.diagram.then_some("hidden"))}>
-                    { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
-                        cut: Rc::new(snap.cut), selected: m.selected, shape,
-                        topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
-                        homes: Rc::new(homes.clone()),
-                        client_results: (*client_results).clone(),
-                        kinds: match &strategy {
-                            Strategy::SingleLeader(_) => stage_mod::SINGLE_KINDS,
-                            Strategy::MultiLeader(_) => stage_mod::MULTI_KINDS,
-                            Strategy::Leaderless(_) => stage_mod::LEADERLESS_KINDS,
-                        },
-                        hover: m.hover, tip, canvas, hits,
-                        dispatch: dispatch.clone() }) }
-                    </div>
+                    { picture }
                 </section>
                 { time_bar(TimeBarProps { now, max_time: m.max_time, playing: m.playing, speed: m.speed,
                     marks: &m.marks, dispatch: &dispatch }) }
@@ -287,6 +388,8 @@ pub fn app() -> Html {
             if m.help {
                 { help::help(&dispatch) }
             }
+            { dialog }
+            { banner.unwrap_or_default() }
         </div>
     }
 }
@@ -303,4 +406,62 @@ pub fn home_replicas(
     homes.truncate(l.n as usize);
     homes.sort_unstable();
     homes
+}
+
+/// The full version's link from an embed: the scenario at the moment shown.
+fn share_link_for_embed(m: &Model) -> String {
+    share::link_of(m)
+}
+
+/// Produces an export. The diagram and the cluster picture are exported from the page, so the
+/// one not on screen is shown first and exported a moment later, once drawn.
+fn export_now(model: &UseReducerHandle<Model>, x: Export) {
+    let m = model.clone();
+    let t = words::time(m.now()).replace(' ', "");
+    let wants_diagram = matches!(x, Export::DiagramSvg | Export::DiagramPng);
+    let picture = matches!(
+        x,
+        Export::ClusterSvg | Export::ClusterPng | Export::DiagramSvg | Export::DiagramPng
+    );
+    if picture && m.diagram != wants_diagram {
+        model.dispatch(Action::Diagram(wants_diagram));
+        let model = model.clone();
+        gloo_timers::callback::Timeout::new(120, move || export_now(&model, x)).forget();
+        return;
+    }
+    let name = |what: &str, ext: &str| format!("replica-lab-{what}-{t}.{ext}");
+    match x {
+        Export::ClusterSvg | Export::DiagramSvg => {
+            let svg = if wants_diagram {
+                export::diagram_svg()
+            } else {
+                export::cluster_svg(&m)
+            };
+            if let Some((svg, _, _)) = svg {
+                let what = if wants_diagram { "diagram" } else { "cluster" };
+                export::download_text(&svg, &name(what, "svg"), "image/svg+xml");
+            }
+        }
+        Export::ClusterPng | Export::DiagramPng => {
+            let svg = if wants_diagram {
+                export::diagram_svg()
+            } else {
+                export::cluster_svg(&m)
+            };
+            if let Some((svg, w, h)) = svg {
+                let what = if wants_diagram { "diagram" } else { "cluster" };
+                export::download_png(svg, w, h, name(what, "png"));
+            }
+        }
+        Export::History => export::download_text(
+            &export::history_json(&m),
+            &name("history", "json"),
+            "application/json",
+        ),
+        Export::Scenario => export::download_text(
+            &export::scenario_json(&m),
+            "replica-lab-scenario.json",
+            "application/json",
+        ),
+    }
 }

@@ -1,10 +1,11 @@
 //! Keyboard shortcuts: space play/pause, → step, ← back (shift: further), ? help, Esc close,
-//! 1 / 2 / 3 switch to single-leader / multi-leader / leaderless.
+//! 1 / 2 / 3 switch to single-leader / multi-leader / leaderless, G opens the gallery, S the
+//! share dialog.
 //!
 //! Keys typed into form fields are theirs; a focused button keeps its own space and enter.
 
 use crate::components::timeline::BACK_STEP;
-use crate::state::{Action, Kind, Model, Restart};
+use crate::state::{Action, Dialog, Kind, Model, Restart};
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, KeyboardEvent};
@@ -40,8 +41,10 @@ pub fn install(model: UseReducerHandle<Model>) -> Option<EventListener> {
                 || attr("role").as_deref() == Some("tab");
             // A fresh clone per read: the stored handle would otherwise keep every old model.
             let help_open = model.clone().help;
+            let dialog_open = model.clone().dialog.is_some();
             let action = match e.key().as_str() {
                 "Escape" if help_open => Some(Action::Help(false)),
+                "Escape" if dialog_open => Some(Action::Dialog(None)),
                 "Escape" => Some(Action::Select(None)),
                 _ if typing => None,
                 " " | "Spacebar" if !own_space => Some(Action::TogglePlay),
@@ -52,6 +55,9 @@ pub fn install(model: UseReducerHandle<Model>) -> Option<EventListener> {
                     BACK_STEP
                 })),
                 "?" => Some(Action::Help(!help_open)),
+                _ if dialog_open => None,
+                "g" | "G" if !help_open => Some(Action::Dialog(Some(Dialog::Gallery))),
+                "s" | "S" if !help_open => Some(Action::Dialog(Some(Dialog::Share))),
                 "d" | "D" if !help_open => Some(Action::Diagram(!model.clone().diagram)),
                 "1" | "2" | "3" if !help_open => {
                     let k = Kind::ALL[(e.key().as_bytes()[0] - b'1') as usize];

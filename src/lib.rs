@@ -9,14 +9,18 @@
 //! - `components`: cluster, controls, timeline, inspector, results, event log, space-time diagram;
 //! - `spacetime`: the space-time diagram's data, from the trace and the history;
 //! - `words`: trace events, operations and anomalies in words;
+//! - `share`: scenario links in the address; `embed`: the iframe mode; `export`: files out and in;
 //! - `api`: `window.replicaLab`; `keys`: keyboard shortcuts; `wire_action`: actions as JSON.
 
 pub mod anim;
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod embed;
+pub mod export;
 pub mod keys;
 pub mod layout;
+pub mod share;
 pub mod spacetime;
 pub mod state;
 pub mod wire_action;

@@ -8,8 +8,9 @@
 //! Returning the very same `Rc<Model>` from the reducer means "nothing changed" and Yew skips the
 //! render; a paused page therefore costs nothing per frame.
 
+use crate::embed::Embed;
 use replica_engine::scenario::{
-    Action as SimAction, Config, Leaderless, MultiLeader, Scenario, Strategy, SyncMode,
+    Action as SimAction, Config, Leaderless, MultiLeader, Scenario, Strategy, SyncMode, View,
 };
 use replica_engine::types::{NodeId, Time, MS};
 use replica_engine::{Simulation, TraceKind};
@@ -31,6 +32,8 @@ const SLOW_REFRESH_MS: f64 = 150.0;
 pub const MAX_FOLLOWERS: u16 = 2;
 /// How long a notice stays up, in wall-clock milliseconds.
 const NOTICE_MS: f64 = 6000.0;
+/// How long a caption stays on the stage, in virtual time.
+pub const CAPTION_FOR: Time = 4000 * MS;
 
 /// What is selected in the cluster view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +56,8 @@ pub enum MarkKind {
     Role,
     Anomaly,
     Setting,
+    /// An author's note in the scenario ("the leader crashes here").
+    Caption,
 }
 
 impl MarkKind {
@@ -62,6 +67,7 @@ impl MarkKind {
             MarkKind::Role => "role",
             MarkKind::Anomaly => "anomaly",
             MarkKind::Setting => "setting",
+            MarkKind::Caption => "caption",
         }
     }
 }
@@ -89,6 +95,29 @@ pub struct Notice {
     /// Wall-clock time (performance.now) after which it disappears.
     pub until: f64,
     pub warn: bool,
+}
+
+/// A dialog over the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialog {
+    /// The link, the embed snippet, exports and import.
+    Share,
+    /// The preset scenarios.
+    Gallery,
+}
+
+/// A scenario to open, with the moment and view to land on (from a link, a preset, a file).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Load {
+    pub scenario: Scenario,
+    pub view: View,
+    /// Something to tell the reader (a bad link, and what was shown instead).
+    pub banner: Option<String>,
+    /// The browser's address already holds this state (back/forward, a typed or clicked link):
+    /// no new history entry.
+    pub from_url: bool,
+    /// Start playing once loaded (embeds with `autoplay`).
+    pub play: bool,
 }
 
 /// The three replication strategies, as the switch at the top of the controls names them.
@@ -183,6 +212,12 @@ pub enum Action {
     FocusKey(Option<String>),
     /// Show the space-time diagram instead of the cluster picture, or go back.
     Diagram(bool),
+    /// Replace the run with another scenario (a link, a preset, an imported file).
+    Load(Box<Load>),
+    /// Show or dismiss the banner at the top of the page.
+    Banner(Option<String>),
+    /// Open a dialog, or close the one open.
+    Dialog(Option<Dialog>),
 }
 
 /// A click handler that dispatches `action`. One shared closure type for every button keeps the
@@ -222,6 +257,16 @@ pub struct Model {
     marks_until: Time,
     /// Last wall-clock time seen, for notices created by user actions.
     wall: f64,
+    /// Changes whenever the scenario (configuration, seed, schedule) changes: a new state the
+    /// browser's back button can return to.
+    pub scen_rev: u64,
+    /// The latest scenario came from the address bar (no new history entry for it).
+    pub from_url: bool,
+    /// A message across the top of the page (e.g. why a link could not be opened).
+    pub banner: Option<String>,
+    pub dialog: Option<Dialog>,
+    /// Set when the page runs inside an iframe (`?embed`); fixed for the page's life.
+    pub embed: Option<Rc<Embed>>,
 }
 
 impl PartialEq for Model {
@@ -241,6 +286,9 @@ impl PartialEq for Model {
             && self.log_node == other.log_node
             && self.focus_key == other.focus_key
             && Rc::ptr_eq(&self.marks, &other.marks)
+            && self.scen_rev == other.scen_rev
+            && self.banner == other.banner
+            && self.dialog == other.dialog
     }
 }
 
@@ -267,7 +315,20 @@ impl Model {
             scanned: 0,
             marks_until: 0,
             wall: 0.0,
+            scen_rev: 0,
+            from_url: false,
+            banner: None,
+            dialog: None,
+            embed: None,
         }
+    }
+
+    /// A model landed on `view` of `scenario` (paused unless `load.play`).
+    pub fn loaded(load: Load, embed: Option<Rc<Embed>>) -> Self {
+        let mut m = Model::new(Simulation::new(Scenario::default()), false);
+        m.embed = embed;
+        m.load(load);
+        m
     }
 
     /// The page's first run.
@@ -340,6 +401,8 @@ impl Model {
             sim.run_until(now + 1);
             (now, dropped)
         };
+        self.scen_rev += 1;
+        self.from_url = false;
         let forked = now < self.max_time;
         if forked {
             self.fork_at(now);
@@ -359,6 +422,75 @@ impl Model {
         self.after_move();
     }
 
+    /// Everything derived from the run so far is forgotten (a new scenario).
+    fn reset_run(&mut self) {
+        self.max_time = 0;
+        self.carry = 0.0;
+        self.marks = Rc::new(Vec::new());
+        self.scanned = 0;
+        self.marks_until = 0;
+        self.hover = None;
+        self.scen_rev += 1;
+        self.from_url = false;
+    }
+
+    fn load(&mut self, load: Load) {
+        let Load {
+            scenario,
+            view,
+            banner,
+            from_url,
+            play,
+        } = load;
+        let n = scenario.config.nodes;
+        *self.sim.borrow_mut() = Simulation::new(scenario);
+        self.reset_run();
+        self.from_url = from_url;
+        self.banner = banner;
+        self.dialog = None;
+        self.notice = None;
+        let at = view
+            .at
+            .unwrap_or(0)
+            .min(replica_engine::scenario::MAX_TIME);
+        self.sim.borrow_mut().run_until(at);
+        self.selected = view.node.filter(|&x| x < n).map(Selection::Node);
+        if self.selected.is_some() {
+            self.tab = Tab::Inspector;
+        }
+        self.diagram = view.diagram;
+        if let Some(s) = view.speed.filter(|s| s.is_finite()) {
+            self.speed = s.clamp(MIN_SPEED, MAX_SPEED);
+        }
+        self.playing = play;
+        self.after_move();
+    }
+
+    /// What the reader is looking at, for a link: the moment, the selected node, the view and
+    /// the speed.
+    pub fn view(&self) -> View {
+        View {
+            at: Some(self.now()),
+            node: match self.selected {
+                Some(Selection::Node(n)) => Some(n),
+                _ => None,
+            },
+            diagram: self.diagram,
+            speed: (self.speed != DEFAULT_SPEED).then_some(self.speed),
+        }
+    }
+
+    /// The caption to show now: the latest one at or before now, for a few seconds.
+    pub fn caption(&self) -> Option<&Mark> {
+        let now = self.now();
+        self.marks
+            .iter()
+            .rev()
+            .filter(|m| m.t <= now)
+            .find(|m| m.kind == MarkKind::Caption)
+            .filter(|m| now - m.t <= CAPTION_FOR)
+    }
+
     fn restart(&mut self, what: Restart) {
         let (scenario, text) = {
             let sim = self.sim.borrow();
@@ -370,12 +502,7 @@ impl Model {
             )
         };
         *self.sim.borrow_mut() = Simulation::new(scenario);
-        self.max_time = 0;
-        self.carry = 0.0;
-        self.marks = Rc::new(Vec::new());
-        self.scanned = 0;
-        self.marks_until = 0;
-        self.hover = None;
+        self.reset_run();
         if let Some(Selection::Node(n)) = self.selected {
             if n as usize >= self.sim.borrow().nodes().len() {
                 self.selected = None;
@@ -507,7 +634,7 @@ pub fn mark_of(kind: &TraceKind) -> Option<(MarkKind, String)> {
         ),
         TraceKind::Anomaly { .. } => (MarkKind::Anomaly, "anomaly".into()),
         TraceKind::Config { text } => (MarkKind::Setting, text.clone()),
-        TraceKind::Caption { text } => (MarkKind::Setting, text.clone()),
+        TraceKind::Caption { text } => (MarkKind::Caption, text.clone()),
         _ => return None,
     })
 }
@@ -532,7 +659,20 @@ impl Reducible for Model {
                 m.carry = owed - whole;
                 {
                     let mut sim = m.sim.borrow_mut();
-                    let t = (sim.now() + whole as Time).min(replica_engine::scenario::MAX_TIME);
+                    let mut t = (sim.now() + whole as Time).min(replica_engine::scenario::MAX_TIME);
+                    // An embed plays between its start and end moments, once or in a loop.
+                    if let Some(end) = m.embed.as_ref().and_then(|e| e.end) {
+                        let e = m.embed.as_ref().expect("checked");
+                        if t >= end {
+                            t = end;
+                            if e.looping && sim.now() >= end {
+                                sim.seek(e.start().min(end));
+                                t = sim.now();
+                            } else if !e.looping {
+                                m.playing = false;
+                            }
+                        }
+                    }
                     sim.run_until(t);
                 }
                 m.after_move();
@@ -600,6 +740,18 @@ impl Reducible for Model {
                     return self;
                 }
                 m.focus_key = k;
+            }
+            Action::Load(l) => m.load(*l),
+            Action::Banner(b) => m.banner = b,
+            Action::Dialog(d) => {
+                m.dialog = d;
+                if d.is_some() {
+                    m.help = false;
+                }
+                // A link names the moment on screen: sharing holds it still.
+                if d == Some(Dialog::Share) {
+                    m.playing = false;
+                }
             }
         }
         m.slow_rev += 1;

@@ -109,15 +109,8 @@ fn serve(port: u16) -> Result {
         root().join("dist").display()
     );
     println!();
-    run(cmd("python3").args([
-        "-m",
-        "http.server",
-        &port.to_string(),
-        "--bind",
-        "127.0.0.1",
-        "--directory",
-        "dist",
-    ]))
+    // Like `python3 -m http.server`, with the CORS header sandboxed embeds need.
+    run(cmd("python3").args(["xtask/serve.py", &port.to_string(), "dist"]))
 }
 
 fn build() -> Result {
