@@ -17,6 +17,16 @@ function unlink(body: string): any {
   return JSON.parse(zlib.inflateRawSync(Buffer.from(data, 'base64url')).toString('utf8'));
 }
 
+/** A link whose schedule holds `n` actions (10 million: about 450 MB of JSON before compression). */
+function hugeScheduleLink(n: number): string {
+  const entry = '{"at_ms":5,"do":"read","client":0,"key":"k"}';
+  const block = Buffer.from(Array.from({ length: 100_000 }, () => entry).join(',') + ',');
+  const parts = [Buffer.from('{"v":1,"scenario":{"version":1,"schedule":[')];
+  for (let i = 0; i < n / 100_000; i++) parts.push(block);
+  parts.push(Buffer.from(entry + ']}}'));
+  return '1.' + zlib.deflateRawSync(Buffer.concat(parts), { level: 1 }).toString('base64url');
+}
+
 const fragment = (page: Page) => page.evaluate(() => location.hash.slice(1));
 
 /** Opens a link and waits for the page to be ready. */
@@ -44,6 +54,7 @@ test('a link opens paused on its moment, node and view', async ({ page }) => {
 });
 
 test('bad links show a banner and the default scenario, never markup', async ({ page }) => {
+  test.setTimeout(90_000);
   const errors = watchErrors(page);
   const good = link({ v: 1, scenario: { version: 1, nodes: 5 } });
   const hostile = '<img src=x onerror="window.__pwned=1">';
@@ -77,6 +88,12 @@ test('bad links show a banner and the default scenario, never markup', async ({ 
     const s = await state(page);
     expect({ nodes: s.nodes.length, strategy: s.settings.kind }).toEqual(DEFAULT);
   }
+  // Ten million actions: about 3.4 MB of link, longer than Chromium lets a URL be, so it arrives
+  // the other way a link can, as a text file; the same decoder refuses it at once.
+  await page.getByRole('button', { name: 'Share' }).click();
+  await page.getByLabel('Scenario file').setInputFiles({ name: 'huge-link.txt', mimeType: 'text/plain', buffer: Buffer.from(hugeScheduleLink(10_000_000)) });
+  await expect(page.getByRole('alert')).toContainText(/huge-link.txt could not be opened: .*limit/);
+  expect((await state(page)).nodes.length).toBe(3);
   // Hostile text inside a valid scenario is shown as text.
   const caption = `${hostile} <b>bold</b>`;
   await open(

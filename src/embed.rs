@@ -177,6 +177,18 @@ pub fn report_height() {
     }
 }
 
+/// The height in a `replica-lab:height` message (what a parent page listens for), if it is one.
+pub fn height_of(data: &JsValue) -> Option<u32> {
+    let get = |k: &str| Reflect::get(data, &k.into()).ok();
+    if !data.is_object() || get("type")?.as_string().as_deref() != Some("replica-lab:height") {
+        return None;
+    }
+    get("height")?
+        .as_f64()
+        .filter(|h| h.is_finite() && *h > 0.0 && *h < 10_000.0)
+        .map(|h| h.ceil() as u32)
+}
+
 /// A command from the parent page, validated.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Command {
@@ -216,10 +228,17 @@ pub fn command(data: &JsValue) -> Result<Option<Command>, String> {
     }
 }
 
-/// Listens for the parent's commands until dropped.
-pub fn listen(model: UseReducerHandle<Model>) -> Option<EventListener> {
-    let window = web_sys::window()?;
-    Some(EventListener::new(&window, "message", move |e| {
+/// Listens for the parent's commands (and, in an embed, for resizes that change the height)
+/// until dropped.
+pub fn listen(model: UseReducerHandle<Model>) -> Vec<EventListener> {
+    let Some(window) = web_sys::window() else {
+        return Vec::new();
+    };
+    let mut listeners = Vec::new();
+    if model.clone().embed.is_some() {
+        listeners.push(EventListener::new(&window, "resize", |_| report_height()));
+    }
+    listeners.push(EventListener::new(&window, "message", move |e| {
         let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
             return;
         };
@@ -249,7 +268,8 @@ pub fn listen(model: UseReducerHandle<Model>) -> Option<EventListener> {
             }
             Err(err) => post_to_parent(&message("replica-lab:error", "error", &err.into())),
         }
-    }))
+    }));
+    listeners
 }
 
 #[cfg(test)]

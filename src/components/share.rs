@@ -5,6 +5,7 @@ use crate::embed::{Controls, Embed, Theme};
 use crate::share;
 use crate::state::{on_click, Action, Model};
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -55,6 +56,34 @@ pub fn share_dialog(props: &ShareProps) -> Html {
         end: None,
         theme: None,
     });
+    // The preview sizes itself as a reader's page would: from the height the embed reports.
+    let preview = use_node_ref();
+    {
+        let preview = preview.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo_events::EventListener::new(&w, "message", move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() else {
+                        return;
+                    };
+                    let Some(frame) = preview.cast::<web_sys::HtmlIFrameElement>() else {
+                        return;
+                    };
+                    let from_preview = match (e.source(), frame.content_window()) {
+                        (Some(s), Some(w)) => js_sys::Object::is(&s, &w),
+                        _ => false,
+                    };
+                    if let Some(h) = from_preview
+                        .then(|| crate::embed::height_of(&e.data()))
+                        .flatten()
+                    {
+                        let _ = frame.style().set_property("height", &format!("{h}px"));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     let url = share::url_of(&props.link);
     let src = format!("{}{}#{}", share::base_url(), opts.query(), props.link);
     let code = snippet(&src, &format!("Replica Lab: {}", props.title));
@@ -162,7 +191,7 @@ pub fn share_dialog(props: &ShareProps) -> Html {
                         <button onclick={copy("snippet", code.clone())}>{ "Copy code" }</button>
                     </div>
                     { said("snippet") }
-                    <iframe class="embed-preview" src={src} title="Preview of the embed" sandbox="allow-scripts" loading="lazy"></iframe>
+                    <iframe class="embed-preview" ref={preview} src={src} title="Preview of the embed" sandbox="allow-scripts" loading="lazy"></iframe>
                 </section>
                 <section aria-labelledby="share-export">
                     <h3 id="share-export">{ "Export" }</h3>
