@@ -49,8 +49,7 @@ const B64: GeneralPurpose = GeneralPurpose::new(
 );
 
 /// The view in the link's JSON; every field optional.
-#[derive(Debug, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Serialize)]
 struct ViewV1 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     at_ms: Option<f64>,
@@ -69,7 +68,7 @@ struct BodyV1 {
     v: u32,
     scenario: Value,
     #[serde(default)]
-    view: ViewV1,
+    view: Value,
 }
 
 /// The link body for `s` seen as `view`: `1.` + base64url(deflate(JSON)), without a `#`.
@@ -140,9 +139,11 @@ pub fn decode_link(input: &str) -> Result<(Scenario, View), DecodeError> {
     }
     let body: BodyV1 = serde_json::from_value(probe)
         .map_err(|e| DecodeError(format!("the link's data is invalid: {e}")))?;
-    let scenario = wire::decode_value(body.scenario)
-        .map_err(|e| DecodeError(format!("the link's scenario is invalid: {e}")))?;
-    let view = view_to_internal(&body.view, &scenario);
+    let scenario = wire::decode_value(body.scenario).map_err(|e| {
+        let why = e.0.strip_prefix("invalid scenario: ").unwrap_or(&e.0);
+        DecodeError(format!("the link's scenario is invalid: {why}"))
+    })?;
+    let view = view_to_internal(&view_from_json(&body.view)?, &scenario);
     Ok((scenario, view))
 }
 
@@ -170,6 +171,52 @@ fn check_version(tag: &str) -> Result<(), DecodeError> {
 /// Playback speed kept to three decimals: what a link carries exactly.
 fn quantize_speed(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
+}
+
+/// Reads the view's JSON; a field of the wrong type is an error (the link was tampered with).
+fn view_from_json(v: &Value) -> Result<ViewV1, DecodeError> {
+    let o = match v {
+        Value::Null => return Ok(ViewV1::default()),
+        Value::Object(o) => o,
+        _ => return err("the link's view is invalid: not an object"),
+    };
+    if let Some(k) = o
+        .keys()
+        .find(|k| !["at_ms", "node", "diagram", "speed"].contains(&k.as_str()))
+    {
+        return err(format!("the link's view has an unknown field {k:?}"));
+    }
+    let field = |name: &str| o.get(name).filter(|x| !x.is_null());
+    let number = |name: &str| -> Result<Option<f64>, DecodeError> {
+        field(name)
+            .map(|x| {
+                x.as_f64().ok_or_else(|| {
+                    DecodeError(format!(
+                        "the link's view is invalid: {name} must be a number"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    Ok(ViewV1 {
+        at_ms: number("at_ms")?,
+        node: field("node")
+            .map(|x| {
+                x.as_u64().ok_or_else(|| {
+                    DecodeError("the link's view is invalid: node must be a node number".into())
+                })
+            })
+            .transpose()?,
+        diagram: field("diagram")
+            .map(|x| {
+                x.as_bool().ok_or_else(|| {
+                    DecodeError("the link's view is invalid: diagram must be true or false".into())
+                })
+            })
+            .transpose()?
+            .unwrap_or(false),
+        speed: number("speed")?,
+    })
 }
 
 /// Values out of range are dropped: the view is a hint, the scenario is what matters.
