@@ -111,6 +111,22 @@ test('bad links show a banner and the default scenario, never markup', async ({ 
   expect(errors).toEqual([]);
 });
 
+test('every malformed golden link gives the engine\'s own message in the banner', async ({ page }) => {
+  const dir = path.join(__dirname, '..', 'engine', 'testdata', 'links');
+  const bad = fs.readdirSync(dir).filter((f) => f.startsWith('bad-') && f.endsWith('.link'));
+  expect(bad.length).toBeGreaterThanOrEqual(8);
+  for (const file of bad) {
+    const text = fs.readFileSync(path.join(dir, file), 'utf8').trim();
+    const expected = fs.readFileSync(path.join(dir, file.replace(/\.link$/, '.expected')), 'utf8').trim();
+    const message = expected.replace(/^error: /, '');
+    const body = text.includes('#') ? text.slice(text.indexOf('#') + 1) : text;
+    if (body === '') continue; // An empty fragment is the plain page: nothing to complain about.
+    await open(page, body);
+    await expect(page.getByRole('alert'), file).toContainText(message);
+    expect((await state(page)).nodes.length, file).toBe(3);
+  }
+});
+
 test('copy link round trip: the copied link opens on the same state', async ({ page, context, browser }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const errors = watchErrors(page);
