@@ -9,14 +9,14 @@ use crate::anim::{self, Hits};
 use crate::api;
 use crate::components::controls::{Controls, ControlsView};
 use crate::components::event_log::{self, EventLog};
+use crate::components::gallery::{self, Gallery};
 use crate::components::help;
 use crate::components::inspector::{Inspect, Inspector};
 use crate::components::results::{Results, ResultsData};
+use crate::components::share::{Export, ShareDialog};
 use crate::components::spacetime::SpaceTimeView;
 use crate::components::stage::{self as stage_mod, stage, StageProps, Tip};
 use crate::components::timeline::{mini_bar, time_bar, MiniBarProps, TimeBarProps};
-use crate::components::gallery::{self, Gallery};
-use crate::components::share::{Export, ShareDialog};
 use crate::embed;
 use crate::export;
 use crate::keys;
@@ -253,7 +253,11 @@ pub fn app() -> Html {
             <button class="ghost" aria-label="Dismiss" onclick={on_click(&dispatch, Action::Banner(None))}>{ "×" }</button>
         </div>
     });
-    if let Some(e) = m.embed.as_ref().filter(|e| e.controls != embed::Controls::Full) {
+    if let Some(e) = m
+        .embed
+        .as_ref()
+        .filter(|e| e.controls != embed::Controls::Full)
+    {
         let full = share::url_of(&share_link_for_embed(m));
         return html! {
             <div class={classes!("app", "embedded", (e.controls == embed::Controls::None).then_some("bare"))}>
@@ -276,7 +280,9 @@ pub fn app() -> Html {
             <ShareDialog link={(*share_link).clone()} title={words::strategy_summary(&strategy, n as u16)}
                 on_export={on_export} dispatch={dispatch.clone()} />
         },
-        Some(Dialog::Gallery) => html! { <Gallery cards={(*cards).clone()} dispatch={dispatch.clone()} /> },
+        Some(Dialog::Gallery) => {
+            html! { <Gallery cards={(*cards).clone()} dispatch={dispatch.clone()} /> }
+        }
         None => html! {},
     };
     let open_help = on_click(&dispatch, Action::Help(true));

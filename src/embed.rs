@@ -247,25 +247,23 @@ pub fn listen(model: UseReducerHandle<Model>) -> Vec<EventListener> {
             Ok(Some(Command::Play)) => model.dispatch(Action::Play),
             Ok(Some(Command::Pause)) => model.dispatch(Action::Pause),
             Ok(Some(Command::Seek(t))) => model.dispatch(Action::Seek { t, pause: false }),
-            Ok(Some(Command::Load(link))) => {
-                match replica_engine::scenario::decode_link(&link) {
-                    Ok((scenario, view)) => {
-                        let play = model.clone().embed.as_ref().is_some_and(|e| e.autoplay);
-                        model.dispatch(Action::Load(Box::new(Load {
-                            scenario,
-                            view,
-                            banner: None,
-                            from_url: true,
-                            play,
-                        })))
-                    }
-                    Err(err) => post_to_parent(&message(
-                        "replica-lab:error",
-                        "error",
-                        &format!("load: {err}").into(),
-                    )),
+            Ok(Some(Command::Load(link))) => match replica_engine::scenario::decode_link(&link) {
+                Ok((scenario, view)) => {
+                    let play = model.clone().embed.as_ref().is_some_and(|e| e.autoplay);
+                    model.dispatch(Action::Load(Box::new(Load {
+                        scenario,
+                        view,
+                        banner: None,
+                        from_url: true,
+                        play,
+                    })))
                 }
-            }
+                Err(err) => post_to_parent(&message(
+                    "replica-lab:error",
+                    "error",
+                    &format!("load: {err}").into(),
+                )),
+            },
             Err(err) => post_to_parent(&message("replica-lab:error", "error", &err.into())),
         }
     }));

@@ -206,3 +206,38 @@ pub fn copy(text: &str, done: Callback<bool>) {
         done.emit(ok);
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Selection;
+    use replica_engine::types::MS;
+
+    #[test]
+    fn a_link_loads_its_moment_and_view_and_a_bad_one_says_why() {
+        let mut s = Scenario::default();
+        s.config.nodes = 5;
+        let view = View {
+            at: Some(700 * MS),
+            node: Some(3),
+            diagram: true,
+            speed: Some(0.5),
+        };
+        let link = encode_link(&s, &view);
+        let m = Model::loaded(load_of(&format!("https://x.org/lab/#{link}"), false), None);
+        assert_eq!(m.now(), 700 * MS);
+        assert_eq!(m.selected, Some(Selection::Node(3)));
+        assert!(m.diagram && !m.playing);
+        assert_eq!(m.speed, 0.5);
+        assert_eq!(m.banner, None);
+        // What the model shows is what its link says.
+        assert_eq!(decode_link(&link_of(&m)).unwrap(), (s, view));
+
+        let bad = load_of("1.this-is-not-deflate", true);
+        assert_eq!(bad.scenario, Scenario::default());
+        let banner = bad.banner.expect("a banner");
+        assert!(banner.starts_with("This link could not be opened: "), "{banner}");
+        assert!(banner.ends_with("Showing the default scenario instead."));
+        assert_eq!(load_of("", false).banner, None);
+    }
+}

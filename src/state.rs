@@ -449,10 +449,7 @@ impl Model {
         self.banner = banner;
         self.dialog = None;
         self.notice = None;
-        let at = view
-            .at
-            .unwrap_or(0)
-            .min(replica_engine::scenario::MAX_TIME);
+        let at = view.at.unwrap_or(0).min(replica_engine::scenario::MAX_TIME);
         self.sim.borrow_mut().run_until(at);
         self.selected = view.node.filter(|&x| x < n).map(Selection::Node);
         if self.selected.is_some() {
