@@ -2,7 +2,8 @@
 // No browser download: it launches the system Chromium (Debian: /usr/bin/chromium, or $CHROMIUM).
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+// E2E_PORT: another port when 4173 is taken (several checkouts testing at once).
+const PORT = Number(process.env.E2E_PORT || 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -30,6 +31,7 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--enable-precise-memory-info', // performance.memory for the benchmark figures
       ],
     },
   },

@@ -11,6 +11,11 @@
 //! - `apply(action)`: one action in the scenario wire format without `at_ms`, as a JSON string or
 //!   an object, e.g. `{"do":"crash","node":0}`, scheduled at the current virtual time.
 //!
+//! - `benchRun([name, events])`, `benchLoad([name, events])`: for `cargo xtask bench` only. The first
+//!   runs the engine's benchmark scenario `name` (see `replica_engine::bench::all`) for `events`
+//!   events in a fresh simulation, leaving the page's run alone (the caller times it); the second
+//!   replaces the page's run with that scenario run to `events` events, paused there.
+//!
 //! Every function returns a value and never throws: `{ok: true}` or `{ok: false, error}`.
 //! Everything goes through the same reducer as the page's own controls.
 
@@ -98,6 +103,36 @@ pub fn settings_json(s: &Strategy) -> String {
             l.resolution.name()
         ),
     }
+}
+
+/// `benchRun` / `benchLoad`: `args` is `[name, events]`.
+fn bench(m: &UseReducerHandle<Model>, args: &JsValue, load: bool) -> JsValue {
+    let arr = js_sys::Array::from(args);
+    let name = arr.get(0).as_string().unwrap_or_default();
+    let events = arr.get(1).as_f64().unwrap_or(0.0).max(0.0) as u64;
+    let Some((_, scenario)) = replica_engine::bench::all()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+    else {
+        return err("unknown benchmark scenario");
+    };
+    let mut sim = replica_engine::Simulation::new(scenario);
+    let end = replica_engine::bench::run_events(&mut sim, events);
+    let o = Object::new();
+    set(&o, "ok", &JsValue::TRUE);
+    set(&o, "events", &(sim.stats().events as f64).into());
+    set(&o, "virtual_us", &(end as f64).into());
+    if load {
+        match m.sim.try_borrow_mut() {
+            Ok(mut s) => *s = sim,
+            Err(_) => return err("busy"),
+        }
+        m.dispatch(Action::Seek {
+            t: end,
+            pause: true,
+        });
+    }
+    o.into()
 }
 
 fn method(api: &Object, name: &str, f: Closure<dyn Fn(JsValue) -> JsValue>) {
@@ -196,6 +231,14 @@ pub fn install(model: UseReducerHandle<Model>) {
             }
         }),
     );
+    for load in [false, true] {
+        let m = model.clone();
+        method(
+            &api,
+            if load { "benchLoad" } else { "benchRun" },
+            Closure::new(move |args: JsValue| bench(&m, &args, load)),
+        );
+    }
     let m = model;
     method(
         &api,

@@ -6,7 +6,21 @@
 //! - all randomness comes from the one [`Rng`] in the world, drawn in event order;
 //! - everything that is iterated is an ordered map or a vector.
 //!
-//! Seeking backwards restores the latest checkpoint at or before the target and re-runs forward.
+//! Seeking backwards restores the latest checkpoint at or before the target and re-runs forward;
+//! seeking forwards past a checkpoint already computed jumps to it.
+//!
+//! Retention is bounded, so a run left playing for hours does not grow without limit:
+//! - the trace keeps at least the newest [`TRACE_KEEP`] events (at most half as many again before
+//!   the oldest are dropped in one go); [`Simulation::trace_start`] says where it starts. Seeking
+//!   back before the kept trace restores a checkpoint and re-runs from there: the trace then starts
+//!   at that checkpoint.
+//! - at most [`MAX_CHECKPOINTS`] checkpoints, [`CHECKPOINT_EVERY`] events apart; when the cap is
+//!   reached every other checkpoint of the older half is dropped, so gaps double going back in
+//!   time (and the first one, at time 0, always stays). A seek costs restoring one checkpoint and
+//!   re-running at most one gap.
+//! - checkpoints do not copy the client history or the anomalies (both only grow, and an operation
+//!   changes only while it is pending): a checkpoint keeps their lengths and copies of the
+//!   operations pending at that moment.
 
 use crate::check::{self, Anomaly, AnomalyKind};
 use crate::client::{Client, History, OpKind, OpResult, Operation, MAX_ATTEMPTS};
@@ -20,10 +34,14 @@ use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 
-/// How many events between two checkpoints.
-pub const CHECKPOINT_EVERY: u64 = 20_000;
+/// How many events between two checkpoints (before older ones are thinned).
+pub const CHECKPOINT_EVERY: u64 = 5_000;
+/// At most this many checkpoints are kept.
+pub const MAX_CHECKPOINTS: usize = 128;
+/// The trace keeps at least this many of its newest events.
+pub const TRACE_KEEP: usize = 150_000;
 /// A client retries this long after a "not leader, leader unknown" answer.
 const RETRY_DELAY: Time = 50 * MS;
 
@@ -105,7 +123,8 @@ pub struct Stats {
     pub duplicated: u64,
 }
 
-/// Everything that changes during a run; cloned whole for checkpoints.
+/// Everything that changes during a run; cloned for checkpoints (but for the history and the
+/// anomalies, see [`Checkpoint`]).
 #[derive(Clone, Debug)]
 struct World {
     now: Time,
@@ -136,14 +155,36 @@ struct World {
     discarded: BTreeMap<OpId, (OpId, &'static str)>,
 }
 
+/// The world at one moment, to seek from. The history and the anomalies are not copied: they
+/// only grow, and an operation changes only while it is pending, so their lengths and the
+/// operations pending at that moment restore them.
+struct Checkpoint {
+    /// The world without its history and anomalies.
+    world: World,
+    history_len: usize,
+    /// Copies of the operations still pending at that moment (index, operation).
+    pending: Vec<(usize, Operation)>,
+    anomalies_len: usize,
+    /// Absolute index in the trace of the first event after that moment.
+    trace_at: usize,
+}
+
 /// A deterministic run of one scenario, which can be stepped, run forward and sought backwards.
 pub struct Simulation {
     scenario: Scenario,
     world: World,
+    /// The kept part of the trace: absolute indices `trace_base..trace_base + trace.len()`.
     trace: Vec<TraceEvent>,
-    /// Snapshots of the world and the trace length at that moment, in time order.
-    checkpoints: Vec<(World, usize)>,
+    trace_base: usize,
+    /// Trace events after now that an earlier pass computed (until an action forks the run), from
+    /// absolute index `ahead_base`: seeking forward to a checkpoint takes its trace from here.
+    ahead: VecDeque<TraceEvent>,
+    ahead_base: usize,
+    /// In time order; the first is at time 0.
+    checkpoints: Vec<Checkpoint>,
     last_checkpoint_events: u64,
+    /// No operation before this index of the history is pending.
+    pending_from: usize,
 }
 
 impl Simulation {
@@ -157,14 +198,19 @@ impl Simulation {
         };
         let mut trace = Vec::new();
         let world = World::new(&scenario, &mut trace);
-        let checkpoints = vec![(world.clone(), trace.len())];
-        Simulation {
+        let mut sim = Simulation {
             scenario,
             world,
             trace,
-            checkpoints,
+            trace_base: 0,
+            ahead: VecDeque::new(),
+            ahead_base: 0,
+            checkpoints: Vec::new(),
             last_checkpoint_events: 0,
-        }
+            pending_from: 0,
+        };
+        sim.checkpoint();
+        sim
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -173,8 +219,18 @@ impl Simulation {
     pub fn now(&self) -> Time {
         self.world.now
     }
+    /// The kept trace: its newest events (at least [`TRACE_KEEP`] of them, when there are that
+    /// many), starting at absolute index [`Self::trace_start`].
     pub fn trace(&self) -> &[TraceEvent] {
         &self.trace
+    }
+    /// How many events of the trace before `trace()[0]` are no longer kept.
+    pub fn trace_start(&self) -> usize {
+        self.trace_base
+    }
+    /// How many checkpoints are kept (at most [`MAX_CHECKPOINTS`]).
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
     }
     pub fn history(&self) -> &History {
         &self.world.history
@@ -198,6 +254,7 @@ impl Simulation {
     pub fn leaders(&self) -> &BTreeMap<u64, NodeId> {
         &self.world.leaders
     }
+    /// The hash of the kept trace (the whole trace while `trace_start()` is 0).
     pub fn trace_hash(&self) -> u64 {
         crate::trace::trace_hash(&self.trace)
     }
@@ -218,9 +275,9 @@ impl Simulation {
 
     /// Processes exactly one event (or schedule entry). Returns false when nothing is left.
     pub fn step(&mut self) -> bool {
-        let done = self.world.step(&self.scenario.schedule, &mut self.trace);
-        self.maybe_checkpoint();
-        done
+        let more = self.world.step(&self.scenario.schedule, &mut self.trace);
+        self.after_step();
+        more
     }
 
     /// Processes every event up to and including time `t`, then sets the clock to `t`.
@@ -230,7 +287,7 @@ impl Simulation {
                 break;
             }
             self.world.step(&self.scenario.schedule, &mut self.trace);
-            self.maybe_checkpoint();
+            self.after_step();
         }
         if t > self.world.now {
             self.world.now = t;
@@ -239,29 +296,158 @@ impl Simulation {
 
     /// Moves to time `t`, backwards or forwards.
     pub fn seek(&mut self, t: Time) {
-        if t < self.world.now {
-            let i = self
-                .checkpoints
+        let events = self.world.stats.events;
+        let trace_end = self.trace_base + self.trace.len();
+        let ahead_end = self.ahead_base + self.ahead.len();
+        let target = if t < self.world.now {
+            Some(
+                self.checkpoints
+                    .iter()
+                    .rposition(|c| c.world.now <= t)
+                    .unwrap_or(0),
+            )
+        } else {
+            // Forward: the latest checkpoint up to `t` that is further on and whose trace is
+            // known; otherwise just run.
+            let reach = if self.ahead.is_empty() {
+                trace_end
+            } else if self.ahead_base == trace_end {
+                ahead_end
+            } else {
+                trace_end
+            };
+            self.checkpoints
                 .iter()
-                .rposition(|(w, _)| w.now <= t)
-                .unwrap_or(0);
-            let (w, len) = &self.checkpoints[i];
-            self.world = w.clone();
-            self.trace.truncate(*len);
-            self.last_checkpoint_events = self.world.stats.events;
+                .rposition(|c| c.world.now <= t)
+                .filter(|&i| {
+                    let c = &self.checkpoints[i];
+                    c.world.stats.events > events && c.trace_at <= reach
+                })
+        };
+        if let Some(i) = target {
+            self.restore(i);
         }
         self.run_until(t);
     }
 
-    fn maybe_checkpoint(&mut self) {
+    /// Puts the world back to checkpoint `i` (before or after now) and the trace with it.
+    fn restore(&mut self, i: usize) {
+        let at = self.checkpoints[i].trace_at;
+        let trace_end = self.trace_base + self.trace.len();
+        if at <= trace_end {
+            // Back: the trace after `at` becomes the known future.
+            let from = at.max(self.trace_base) - self.trace_base;
+            let tail = self.trace.split_off(from);
+            let tail_base = self.trace_base + from;
+            if !(self.ahead.is_empty() || self.ahead_base == trace_end) {
+                self.ahead.clear();
+            }
+            for e in tail.into_iter().rev() {
+                self.ahead.push_front(e);
+            }
+            self.ahead_base = tail_base;
+            if at < self.trace_base {
+                // Before the kept trace: it starts again at the checkpoint.
+                self.trace_base = at;
+            }
+            self.bound_ahead();
+        } else {
+            // Forward: take the trace up to `at` from the known future.
+            let skip = self.ahead_base.max(trace_end) - self.ahead_base;
+            self.ahead.drain(..skip);
+            let n = at - trace_end;
+            self.trace.extend(self.ahead.drain(..n));
+            self.ahead_base = at;
+        }
+        let cp = &self.checkpoints[i];
+        let mut world = cp.world.clone();
+        let mut history = std::mem::take(&mut self.world.history);
+        history.truncate(cp.history_len);
+        for (k, op) in &cp.pending {
+            history[*k] = op.clone();
+        }
+        world.history = history;
+        let mut anomalies = std::mem::take(&mut self.world.anomalies);
+        anomalies.truncate(cp.anomalies_len);
+        world.anomalies = anomalies;
+        self.world = world;
+        self.pending_from = cp.pending.first().map_or(cp.history_len, |(k, _)| *k);
+        self.last_checkpoint_events = self.world.stats.events;
+        self.bound_trace();
+    }
+
+    /// After one step: drop the known future just re-run, take a checkpoint when due, bound the
+    /// trace.
+    fn after_step(&mut self) {
+        if !self.ahead.is_empty() {
+            let end = self.trace_base + self.trace.len();
+            while self.ahead_base < end && self.ahead.pop_front().is_some() {
+                self.ahead_base += 1;
+            }
+        }
         let events = self.world.stats.events;
         if events >= self.last_checkpoint_events + CHECKPOINT_EVERY {
             self.last_checkpoint_events = events;
-            let last = self.checkpoints.last().map_or(0, |(w, _)| w.stats.events);
+            let last = self.checkpoints.last().map_or(0, |c| c.world.stats.events);
             if events > last {
-                self.checkpoints
-                    .push((self.world.clone(), self.trace.len()));
+                self.checkpoint();
             }
+        }
+        if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2 {
+            self.bound_trace();
+        }
+    }
+
+    fn bound_trace(&mut self) {
+        if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2 {
+            let drop = self.trace.len() - TRACE_KEEP;
+            self.trace.drain(..drop);
+            self.trace_base += drop;
+        }
+    }
+
+    fn bound_ahead(&mut self) {
+        if self.ahead.len() > TRACE_KEEP + TRACE_KEEP / 2 {
+            self.ahead.truncate(TRACE_KEEP);
+        }
+    }
+
+    /// Keeps the world as it is now, without copying the history or the anomalies.
+    fn checkpoint(&mut self) {
+        let w = &mut self.world;
+        while self.pending_from < w.history.len()
+            && w.history[self.pending_from].result != OpResult::Pending
+        {
+            self.pending_from += 1;
+        }
+        let pending = w.history[self.pending_from..]
+            .iter()
+            .enumerate()
+            .filter(|(_, op)| op.result == OpResult::Pending)
+            .map(|(k, op)| (self.pending_from + k, op.clone()))
+            .collect();
+        let history = std::mem::take(&mut w.history);
+        let anomalies = std::mem::take(&mut w.anomalies);
+        let world = w.clone();
+        let (history_len, anomalies_len) = (history.len(), anomalies.len());
+        w.history = history;
+        w.anomalies = anomalies;
+        self.checkpoints.push(Checkpoint {
+            world,
+            history_len,
+            pending,
+            anomalies_len,
+            trace_at: self.trace_base + self.trace.len(),
+        });
+        if self.checkpoints.len() > MAX_CHECKPOINTS {
+            // Thin the older half: drop every other one (never the first, at time 0).
+            let half = self.checkpoints.len() / 2;
+            let mut k = 0;
+            self.checkpoints.retain(|_| {
+                k += 1;
+                let i = k - 1;
+                i == 0 || i >= half || i % 2 == 0
+            });
         }
     }
 
@@ -276,8 +462,10 @@ impl Simulation {
         self.scenario.schedule.push(Scheduled { at, action });
         let now = self.world.now;
         self.checkpoints
-            .retain(|(w, _)| w.now < now || w.stats.events == 0);
+            .retain(|c| c.world.now < now || c.world.stats.events == 0);
         self.last_checkpoint_events = self.world.stats.events;
+        // The run forks: what was computed after now no longer happens.
+        self.ahead.clear();
         dropped
     }
 

@@ -3,11 +3,12 @@
 //!     cargo xtask serve [--port N]   install what is missing, build the release bundle, serve dist/
 //!     cargo xtask build              install what is missing, build the release bundle into dist/
 //!     cargo xtask test               every check CI runs, in order, stopping at the first failure
-//!     cargo xtask bench              engine benchmarks (if any), their summary, the bundle-size table
+//!     cargo xtask bench              engine + browser benchmarks and bundle size: one table of figures
 //!
 //! std only, so it compiles in a few seconds on a cold machine.
 
 mod criterion;
+mod figures;
 mod sizes;
 mod tools;
 mod util;
@@ -24,8 +25,9 @@ usage: cargo xtask <command>
   build             ensure tools, build the release bundle into dist/
   test              ensure tools, fmt, clippy (host + wasm32), native tests, wasm tests in headless
                     Chromium, release bundle, Playwright e2e, bundle-size report
-  bench             ensure tools, engine criterion benchmarks (if any) + summary, release bundle,
-                    bundle-size report
+  bench             ensure tools, engine criterion benchmarks, release bundle, the browser figures
+                    (Playwright), then one table of every figure with its target (also written to
+                    target/bench/results.json and target/bench/table.md)
 
 Tools are installed only when missing or at the wrong version: the wasm32 target, trunk, wasm-bindgen-cli
 (= Cargo.lock), npm packages (playwright, binaryen's wasm-opt), and for `test` rustfmt, clippy, Chromium and
@@ -206,7 +208,16 @@ const BENCH_SUITES: &[(&str, &str)] = &[("replica-engine", "engine/benches")];
 
 fn bench() -> Result {
     let mut s = Steps::new("bench");
-    s.step("ensure tools", || tools::ensure(Needs::default()).map(drop))?;
+    let mut found = Found::default();
+    s.step("ensure tools", || {
+        found = tools::ensure(Needs {
+            browser: true,
+            python: true,
+            ..Needs::default()
+        })?;
+        Ok(())
+    })?;
+    let chromium = found.chromium.clone().unwrap_or_default();
     // Criterion results written from now on are this run's (1 s slack for coarse file clocks).
     let since = SystemTime::now() - Duration::from_secs(1);
     for &(package, dir) in BENCH_SUITES {
@@ -225,19 +236,56 @@ fn bench() -> Result {
         }
     }
     s.step("trunk build --release", trunk_release)?;
+    // The browser figures (e2e/bench/figures.spec.ts, one JSON file each). A figure that fails
+    // to measure shows as "not measured" in the table rather than hiding the others.
+    let out = root().join("target").join("bench");
+    let browser_dir = out.join("browser");
+    let _ = std::fs::remove_dir_all(&browser_dir);
+    let browser = s.step("browser figures (Playwright, headless Chromium)", || {
+        run(cmd("npx")
+            .args(["--no", "playwright", "test", "e2e/bench/figures.spec.ts"])
+            .env("BENCH_OUT", &browser_dir)
+            .env("CHROMIUM", &chromium))
+    });
+    if let Err(e) = &browser {
+        println!("(browser figures incomplete: {e})");
+    }
     s.summary();
 
-    let dir = criterion::criterion_dir();
-    let benches = criterion::collect(&dir, since);
+    let benches = figures::benches(since);
     println!();
     if benches.is_empty() {
-        println!("No criterion results from this run (in {}).", dir.display());
+        println!(
+            "No criterion results from this run (in {}).",
+            criterion::criterion_dir().display()
+        );
     } else {
-        println!("Benchmarks (criterion mean; details in {}):", dir.display());
+        println!(
+            "Criterion (mean; details in {}):",
+            criterion::criterion_dir().display()
+        );
         print!("{}", criterion::table(&benches));
     }
     println!();
-    sizes::report()
+    sizes::report()?;
+    let bundle = sizes::measure(&root().join("dist"))?;
+    let figs = figures::collect(&benches, &browser_dir, &bundle);
+    let machine = figures::machine(&chromium.to_string_lossy());
+    println!();
+    println!("Issue #8 figures:");
+    print!("{}", figures::table(&figs));
+    for (k, v) in &machine {
+        println!("  {k}: {v}");
+    }
+    figures::write(&out, &figs, &machine)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!();
+    println!(
+        "Written to {} and {} (paste the latter into BENCHMARKS.md).",
+        out.join("results.json").display(),
+        out.join("table.md").display()
+    );
+    Ok(())
 }
 
 #[cfg(test)]

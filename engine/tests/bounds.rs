@@ -1,0 +1,85 @@
+//! Long runs keep their retained structures under their documented bounds (counts, not time),
+//! and seeking across the kept trace's horizon and across checkpoints still reproduces the run.
+#![cfg(not(target_arch = "wasm32"))]
+
+use replica_engine::bench::{busy_scenario, run_events};
+use replica_engine::scenario::{Action, SyncMode};
+use replica_engine::sim::{MAX_CHECKPOINTS, TRACE_KEEP};
+use replica_engine::{Scenario, Simulation};
+
+const SEC: u64 = 1_000_000;
+
+/// The page's first scenario for one virtual hour, with a random fault every 10 s.
+#[test]
+fn an_hour_of_faults_stays_bounded() {
+    let mut sim = Simulation::new(Scenario::default());
+    let mut x: u64 = 12345;
+    let mut rand = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    let mut max_trace = 0;
+    let mut max_checkpoints = 0;
+    for i in 1..=360u64 {
+        let a = match rand(6) {
+            0 => Action::Crash(rand(3) as u16),
+            1 | 5 => Action::Restart(rand(3) as u16),
+            2 => Action::Cut {
+                from: 0,
+                to: 1 + rand(2) as u16,
+                both: true,
+            },
+            3 => Action::HealAll,
+            _ => Action::SetLoss {
+                link: None,
+                loss_ppm: rand(200_000) as u32,
+            },
+        };
+        sim.act(a);
+        sim.run_until(i * 10 * SEC);
+        max_trace = max_trace.max(sim.trace().len());
+        max_checkpoints = max_checkpoints.max(sim.checkpoint_count());
+        if i % 60 == 0 {
+            // Scrub back a little, as a reader would.
+            sim.seek(i * 10 * SEC - 30 * SEC);
+            sim.seek(i * 10 * SEC);
+        }
+    }
+    assert!(sim.stats().events > 300_000, "{}", sim.stats().events);
+    assert!(sim.trace_start() > 0, "the trace was compacted");
+    assert!(max_trace <= TRACE_KEEP + TRACE_KEEP / 2, "{max_trace}");
+    assert!(sim.trace().len() >= TRACE_KEEP, "{}", sim.trace().len());
+    assert!(max_checkpoints <= MAX_CHECKPOINTS, "{max_checkpoints}");
+}
+
+/// A busy run long enough to compact its trace and thin its checkpoints; seeking back before the
+/// kept trace, forward again (through checkpoints computed earlier) and to moments in between
+/// gives what a straight run gives.
+#[test]
+fn seeking_across_the_horizon_reproduces_the_run() {
+    let scenario = busy_scenario(SyncMode::SemiSync { k: 1 });
+    let mut straight = Simulation::new(scenario.clone());
+    let end = run_events(&mut straight, 400_000);
+    assert!(straight.trace_start() > 0);
+
+    let mut sim = Simulation::new(scenario.clone());
+    sim.run_until(end);
+    assert!(sim.checkpoint_count() <= MAX_CHECKPOINTS);
+    for t in [end / 10, end, end * 9 / 10, end / 2, end] {
+        sim.seek(t);
+        let mut fresh = Simulation::new(scenario.clone());
+        fresh.run_until(t);
+        assert_eq!(sim.now(), fresh.now());
+        assert_eq!(sim.stats(), fresh.stats(), "at {t}");
+        assert_eq!(sim.history(), fresh.history(), "at {t}");
+        assert_eq!(sim.anomalies(), fresh.anomalies(), "at {t}");
+        // The kept traces may start at different places; where both have events they agree.
+        let (a, b) = (sim.trace(), fresh.trace());
+        let a_end = sim.trace_start() + a.len();
+        assert_eq!(a_end, fresh.trace_start() + b.len(), "trace length at {t}");
+        let common = a.len().min(b.len());
+        assert_eq!(a[a.len() - common..], b[b.len() - common..], "at {t}");
+    }
+}
