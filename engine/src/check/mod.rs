@@ -19,6 +19,8 @@
 //! Multi-leader and leaderless reads are judged by version vectors: a read is stale when its
 //! versions do not include (or supersede) a write acknowledged before it began.
 
+pub mod linear;
+
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
 use crate::strategy::versioned::{Dot, Vv};
