@@ -126,6 +126,9 @@ pub fn summary(sim: &Simulation) -> String {
             AnomalyKind::MonotonicRead { op, earlier } => {
                 format!("read #{op} went back in time from read #{earlier}")
             }
+            AnomalyKind::ConsistentPrefix { op, saw, missed } => {
+                format!("read #{op} missed #{missed}, although its client saw #{saw}, which depends on it")
+            }
             AnomalyKind::SplitBrain { nodes, epochs } => {
                 format!(
                     "split brain: n{} (epoch {}) and n{} (epoch {})",

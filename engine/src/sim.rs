@@ -1179,6 +1179,7 @@ impl World {
             attempts: 0,
             result: OpResult::Pending,
         });
+        self.checker.on_invoke(&self.history[id as usize]);
         self.emit(trace, TraceKind::Invoked { op: id, client });
         self.push(self.now + self.cfg.op_timeout, Event::ClientTimeout(id));
         self.send_op(id, trace);

@@ -468,3 +468,19 @@ fn session_guarantees_read_your_writes_and_monotonic_reads() {
     assert_eq!(sim.metrics().read_your_writes, 2);
     assert_eq!(sim.metrics().monotonic_reads, 1);
 }
+
+#[test]
+fn multi_leader_reader_sees_the_answer_before_the_question() {
+    let sim = run("ml-consistent-prefix");
+    let flagged: Vec<(u32, u32, u32)> = sim
+        .anomalies()
+        .iter()
+        .filter_map(|a| match a.kind {
+            AnomalyKind::ConsistentPrefix { op, saw, missed } => Some((op, saw, missed)),
+            _ => None,
+        })
+        .collect();
+    // c2 read the answer (#2, written by c1 after reading the question #0) at n2, then missed
+    // the question, still on the slow link from n0. Once it arrived (read #5), all is well.
+    assert_eq!(flagged, vec![(4, 2, 0)]);
+}
