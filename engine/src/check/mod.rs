@@ -27,6 +27,7 @@
 //! versions do not include (or supersede) a write acknowledged before it began.
 
 pub mod linear;
+pub mod series;
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
@@ -661,7 +662,16 @@ impl Percentiles {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// The writes whose fate is lost.
+pub fn lost_writes(fates: &[WriteFate]) -> BTreeSet<OpId> {
+    fates
+        .iter()
+        .filter(|f| f.fate == Fate::Lost)
+        .map(|f| f.op)
+        .collect()
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metrics {
     pub writes: usize,
     pub writes_acked: usize,
@@ -677,10 +687,18 @@ pub struct Metrics {
     pub out_of_order: usize,
     pub read_your_writes: usize,
     pub monotonic_reads: usize,
+    pub consistent_prefix: usize,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
+    /// Successful operations per second of virtual time.
+    pub throughput_ops_per_s: f64,
     pub write_latency_us: Percentiles,
     pub read_latency_us: Percentiles,
+    /// Per successful read: how long before it began a newer value than the one it returned
+    /// had been acknowledged (0 when fresh); see [`series::staleness`].
+    pub staleness_us: Percentiles,
+    /// Share of successful reads whose staleness is above 0, in parts per million.
+    pub stale_read_ppm: u32,
     pub stats: Stats,
 }
 
@@ -689,7 +707,10 @@ pub fn metrics(
     fates: &[WriteFate],
     anomalies: &[Anomaly],
     stats: &Stats,
+    now: Time,
 ) -> Metrics {
+    let stale = series::staleness(history, &lost_writes(fates));
+    let stale_reads = stale.iter().filter(|s| s.2 > 0).count();
     let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
     let reads: Vec<&Operation> = history.iter().filter(|o| !o.is_write()).collect();
     let reads_ok = reads
@@ -730,13 +751,25 @@ pub fn metrics(
         out_of_order: kinds("out-of-order"),
         read_your_writes: kinds("read-your-writes"),
         monotonic_reads: kinds("monotonic-read"),
+        consistent_prefix: kinds("consistent-prefix"),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
             (ok as u64 * 1_000_000 / finished as u64) as u32
         },
+        throughput_ops_per_s: if now == 0 {
+            0.0
+        } else {
+            ok as f64 * 1e6 / now as f64
+        },
         write_latency_us: lat(true),
         read_latency_us: lat(false),
+        staleness_us: Percentiles::of(stale.iter().map(|s| s.2).collect()),
+        stale_read_ppm: if stale.is_empty() {
+            0
+        } else {
+            (stale_reads as u64 * 1_000_000 / stale.len() as u64) as u32
+        },
         stats: stats.clone(),
     }
 }
