@@ -1,15 +1,20 @@
 //! `replica-sim`: run a scenario headless and print what happened as JSON.
 //!
 //! ```text
-//! replica-sim run <scenario.json> [--trace] [--until-ms N]
+//! replica-sim run <scenario.json> [--trace] [--until-ms N] [--summary]
+//! replica-sim sweep <scenario.json> [--w 1..5] [--r 1..5] [--latency-ms 10,40,150]
+//!                   [--loss 0,1,5] [--mode async,semi-sync:1,sync] [--json]
 //! ```
+//! `run` prints the history, fates, anomalies, metrics, linearizability per key and chart
+//! series as JSON. `sweep` runs the scenario once per combination of the given values (ranges
+//! `a..b` are inclusive; `--loss` is in percent) and prints a table, or JSON with `--json`.
 //! Exit codes: 0 the run completed; 2 bad input (one line on stderr says what).
 
 use replica_engine::{report, scenario::wire, Simulation};
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: replica-sim run <scenario.json | -> [--trace] [--until-ms N] [--summary]";
+const USAGE: &str = "usage: replica-sim run <scenario.json | -> [--trace] [--until-ms N] [--summary]
+       replica-sim sweep <scenario.json | -> [--w A..B] [--r A..B] [--latency-ms X,Y] [--loss PCT,..] [--mode async,sync,semi-sync:K] [--json]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -28,6 +33,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
     let mut it = args.into_iter();
     match it.next().as_deref() {
         Some("run") => {}
+        Some("sweep") => return sweep(it.collect()),
         Some("--help") | Some("-h") | None => return Err(USAGE.into()),
         Some(other) => return Err(format!("unknown command {other:?}; {USAGE}")),
     }
@@ -54,15 +60,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
         }
     }
     let file = file.ok_or(USAGE)?;
-    let text = if file == "-" {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
-            .map_err(|e| format!("reading stdin: {e}"))?;
-        s
-    } else {
-        std::fs::read_to_string(&file).map_err(|e| format!("cannot read {file}: {e}"))?
-    };
-    let scenario = wire::decode(&text).map_err(|e| format!("{file}: {e}"))?;
+    let scenario = load(&file)?;
     let end = until.unwrap_or(scenario.end());
     let mut sim = Simulation::new(scenario);
     sim.run_until(end);
@@ -70,4 +68,91 @@ fn run(args: Vec<String>) -> Result<String, String> {
         return Ok(report::summary(&sim));
     }
     serde_json::to_string_pretty(&report::json(&sim, trace)).map_err(|e| e.to_string())
+}
+
+fn load(file: &str) -> Result<replica_engine::Scenario, String> {
+    let text = if file == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("reading stdin: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(file).map_err(|e| format!("cannot read {file}: {e}"))?
+    };
+    wire::decode(&text).map_err(|e| format!("{file}: {e}"))
+}
+
+/// "1..5" (inclusive) or "1,3,5".
+fn numbers(flag: &str, v: &str) -> Result<Vec<f64>, String> {
+    let bad = || format!("{flag}: {v:?} is not a range a..b or a list a,b,c");
+    if let Some((a, b)) = v.split_once("..") {
+        let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+        if a > b || b - a > 1000 {
+            return Err(bad());
+        }
+        return Ok((a..=b).map(|x| x as f64).collect());
+    }
+    v.split(',')
+        .map(|x| x.trim().parse::<f64>().map_err(|_| bad()))
+        .filter(|x| x.as_ref().map_or(true, |x| x.is_finite() && *x >= 0.0))
+        .collect()
+}
+
+fn sweep(args: Vec<String>) -> Result<String, String> {
+    use replica_engine::scenario::SyncMode;
+    use replica_engine::sweep::{self, Axis, Sweep};
+    let mut it = args.into_iter();
+    let mut file = None;
+    let mut axes = Vec::new();
+    let mut json = false;
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--json" => json = true,
+            "--w" => axes.push(Axis::W(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u16).collect(),
+            )),
+            "--r" => axes.push(Axis::R(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u16).collect(),
+            )),
+            "--latency-ms" => axes.push(Axis::LatencyMs(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u64).collect(),
+            )),
+            "--loss" => axes.push(Axis::LossPpm(
+                numbers(&a, &value()?)?
+                    .iter()
+                    .map(|x| (x * 10_000.0).round().min(1e6) as u32)
+                    .collect(),
+            )),
+            "--mode" => {
+                let v = value()?;
+                let modes = v
+                    .split(',')
+                    .map(|m| match m.trim() {
+                        "async" => Ok(SyncMode::Async),
+                        "sync" => Ok(SyncMode::Sync),
+                        m => m
+                            .strip_prefix("semi-sync:")
+                            .and_then(|k| k.parse().ok())
+                            .map(|k| SyncMode::SemiSync { k })
+                            .ok_or(format!("--mode: {m:?} is not async, sync or semi-sync:K")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                axes.push(Axis::Mode(modes));
+            }
+            f if file.is_none() && (!f.starts_with("--") || f == "-") => file = Some(f.to_string()),
+            other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
+        }
+    }
+    let file = file.ok_or(USAGE)?;
+    if axes.is_empty() {
+        return Err(format!("sweep needs at least one axis; {USAGE}"));
+    }
+    let mut sw = Sweep::new(load(&file)?, axes)?;
+    let results = sw.run_all();
+    if json {
+        serde_json::to_string_pretty(results).map_err(|e| e.to_string())
+    } else {
+        Ok(sweep::table(results))
+    }
 }
