@@ -342,6 +342,9 @@ pub fn anomaly_text(a: &Anomaly, history: &[Operation]) -> String {
             "Monotonic reads broken: read #{op} saw an older state than read #{earlier} of the \
              same client had."
         ),
+        AnomalyKind::ConsistentPrefix { op, saw, missed } => format!(
+            "Consistent prefix broken: read #{op} missed write #{missed}, although its client had              already seen write #{saw}, which depends on it (the answer before the question)."
+        ),
         _ => String::new(),
     }
 }

@@ -36,6 +36,7 @@ pub mod scenario;
 pub mod sim;
 pub mod store;
 pub mod strategy;
+pub mod sweep;
 pub mod trace;
 pub mod types;
 

@@ -1,5 +1,6 @@
 //! Reports of a run: the JSON the CLI prints, and a short text summary for golden tests.
 
+use crate::check::linear::{self, Verdict};
 use crate::check::{AnomalyKind, Fate};
 use crate::client::{OpKind, OpResult};
 use crate::sim::Simulation;
@@ -16,6 +17,8 @@ pub fn json(sim: &Simulation, with_trace: bool) -> serde_json::Value {
         "fates": sim.fates(),
         "anomalies": sim.anomalies(),
         "metrics": sim.metrics(),
+        "linearizability": linear::check_all(sim.history(), linear::DEFAULT_BUDGET),
+        "series": sim.series(),
     });
     if with_trace {
         v["trace"] = serde_json::to_value(sim.trace()).expect("trace serializes");
@@ -126,6 +129,9 @@ pub fn summary(sim: &Simulation) -> String {
             AnomalyKind::MonotonicRead { op, earlier } => {
                 format!("read #{op} went back in time from read #{earlier}")
             }
+            AnomalyKind::ConsistentPrefix { op, saw, missed } => {
+                format!("read #{op} missed #{missed}, although its client saw #{saw}, which depends on it")
+            }
             AnomalyKind::SplitBrain { nodes, epochs } => {
                 format!(
                     "split brain: n{} (epoch {}) and n{} (epoch {})",
@@ -134,6 +140,23 @@ pub fn summary(sim: &Simulation) -> String {
             }
         };
         let _ = writeln!(s, "anomaly at {}: {what}", fmt_ms(a.t));
+    }
+    // Linearizability, only where a key is not (or could not be decided).
+    for (key, v) in linear::check_all(sim.history(), linear::DEFAULT_BUDGET) {
+        match v {
+            Verdict::Linearizable => {}
+            Verdict::Violation { ops } => {
+                let ops: Vec<String> = ops.iter().map(|o| format!("#{o}")).collect();
+                let _ = writeln!(
+                    s,
+                    "{key} not linearizable: {} cannot be ordered",
+                    ops.join(" ")
+                );
+            }
+            Verdict::Unknown { steps } => {
+                let _ = writeln!(s, "{key} linearizability unknown after {steps} steps");
+            }
+        }
     }
     s
 }

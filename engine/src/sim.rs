@@ -22,13 +22,14 @@
 //!   changes only while it is pending): a checkpoint keeps their lengths and copies of the
 //!   operations pending at that moment.
 
+use crate::check::series::{Lag, LagSampler, Series};
 use crate::check::{self, Anomaly, AnomalyKind};
 use crate::client::{Client, History, OpKind, OpResult, Operation, MAX_ATTEMPTS};
 use crate::net::Network;
 use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
 use crate::rng::Rng;
 use crate::scenario::{Action, Config, ReadFrom, Scenario, Scheduled, Strategy};
-use crate::strategy::versioned::{Dot, VStore};
+use crate::strategy::versioned::{Dot, VStore, Vv};
 use crate::strategy::NodeLogic;
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
@@ -153,6 +154,8 @@ struct World {
     dots: BTreeMap<Dot, OpId>,
     /// Writes thrown away by conflict resolution: write -> (winner, why).
     discarded: BTreeMap<OpId, (OpId, &'static str)>,
+    /// Replication lag of every node, sampled every so often (not part of the trace).
+    lag: LagSampler,
 }
 
 /// The world at one moment, to seek from. The history and the anomalies are not copied: they
@@ -486,7 +489,27 @@ impl Simulation {
             &self.fates(),
             &self.world.anomalies,
             &self.world.stats,
+            self.world.now,
         )
+    }
+
+    /// Charts of the run so far: replication lag per node (sampled every 100 ms of virtual
+    /// time, fewer points on long runs), staleness of reads and availability (see
+    /// [`check::series`]).
+    pub fn series(&self) -> Vec<Series> {
+        let w = &self.world;
+        let single = matches!(w.cfg.strategy, Strategy::SingleLeader(_));
+        let mut out = w.lag.series(single);
+        let lost = check::lost_writes(&self.fates());
+        let stale = check::series::staleness(&w.history, &lost);
+        out.push(check::series::staleness_series(&stale, w.now));
+        out.push(check::series::availability_series(&w.history, w.now));
+        out
+    }
+
+    /// Replication lag samples so far: (time, per node).
+    pub fn lag_samples(&self) -> &[(Time, Vec<Lag>)] {
+        self.world.lag.samples()
     }
 
     /// A readable payload of a message still in flight.
@@ -617,25 +640,20 @@ impl Simulation {
             .and_then(|n| n.volatile.lead.as_ref())
             .map(|ls| ls.sync_set.clone())
             .unwrap_or_default();
+        let lags = w.lags();
         let nodes = w
             .nodes
             .iter()
             .enumerate()
             .map(|(i, s)| {
                 let id = i as NodeId;
-                let (lag, lag_us) = match (&s.logic, leader_node) {
-                    (NodeLogic::Single(n), Some(l)) if Some(id) != leader => {
-                        let (ll, log) = (&l.durable.log, &n.durable.log);
-                        let behind = ll.last_lsn().saturating_sub(log.last_lsn());
-                        let since = ll
-                            .entry(log.last_lsn() + 1)
-                            .map_or(0, |e| w.now.saturating_sub(e.at));
-                        (behind, if behind > 0 { since } else { 0 })
-                    }
-                    (NodeLogic::Multi(n), _) => {
-                        (w.accepted.saturating_sub(n.durable.log.len() as u64), 0)
-                    }
-                    _ => (0, 0),
+                // The page shows no lag for leaderless nodes (their charts do).
+                let Lag {
+                    entries: lag,
+                    age: lag_us,
+                } = match s.logic {
+                    NodeLogic::Leaderless(_) => Lag::default(),
+                    _ => lags[i],
                 };
                 let (leader_of, region, hints) = match (&s.logic, &w.cfg.strategy) {
                     (NodeLogic::Single(n), _) => (n.volatile.leader, None, 0),
@@ -842,6 +860,7 @@ impl World {
             accepted: 0,
             dots: BTreeMap::new(),
             discarded: BTreeMap::new(),
+            lag: LagSampler::default(),
         };
         if let Strategy::MultiLeader(ml) = &w.cfg.strategy {
             let regions = (0..n).map(|i| ml.region_of(i)).collect();
@@ -874,6 +893,83 @@ impl World {
         w
     }
 
+    /// Every node's replication lag now (see [`Lag`]).
+    fn lags(&self) -> Vec<Lag> {
+        let leaderless_missing = self.leaderless_missing();
+        let leader = self.current_leader();
+        let leader_node = leader.and_then(|l| self.nodes[l as usize].logic.single());
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match (&s.logic, leader_node) {
+                (NodeLogic::Single(n), Some(l)) if Some(i as NodeId) != leader => {
+                    let (ll, log) = (&l.durable.log, &n.durable.log);
+                    let behind = ll.last_lsn().saturating_sub(log.last_lsn());
+                    let since = ll
+                        .entry(log.last_lsn() + 1)
+                        .map_or(0, |e| self.now.saturating_sub(e.at));
+                    Lag {
+                        entries: behind,
+                        age: if behind > 0 { since } else { 0 },
+                    }
+                }
+                (NodeLogic::Multi(_), _) => Lag {
+                    entries: self.accepted.saturating_sub(s.logic.applied()),
+                    age: 0,
+                },
+                (NodeLogic::Leaderless(_), _) => Lag {
+                    entries: leaderless_missing.get(i).copied().unwrap_or(0),
+                    age: 0,
+                },
+                _ => Lag::default(),
+            })
+            .collect()
+    }
+
+    /// Leaderless: per node, how many versions of the keys it is a home replica of it lacks,
+    /// against everything any node knows of them.
+    fn leaderless_missing(&self) -> Vec<u64> {
+        let Strategy::Leaderless(cfg) = &self.cfg.strategy else {
+            return Vec::new();
+        };
+        let stores: Vec<Option<&VStore>> = self
+            .nodes
+            .iter()
+            .map(|s| match &s.logic {
+                NodeLogic::Leaderless(n) => Some(&n.durable.store),
+                _ => None,
+            })
+            .collect();
+        let keys: BTreeSet<&String> = stores
+            .iter()
+            .flatten()
+            .flat_map(|s| s.known.keys())
+            .collect();
+        let ring = crate::strategy::leaderless::ring(&self.members, cfg.vnodes);
+        let mut missing = vec![0u64; self.nodes.len()];
+        for key in keys {
+            let mut all = Vv::default();
+            for s in stores.iter().flatten() {
+                if let Some(v) = s.known.get(key) {
+                    all.merge(v);
+                }
+            }
+            let home = crate::strategy::leaderless::preference(&ring, key);
+            for &n in home.iter().take(cfg.n as usize) {
+                let Some(Some(store)) = stores.get(n as usize) else {
+                    continue;
+                };
+                let mine = store.known.get(key);
+                missing[n as usize] += all
+                    .0
+                    .iter()
+                    .map(|(node, c)| c.saturating_sub(mine.map_or(0, |m| m.get(*node))))
+                    .sum::<u64>();
+            }
+        }
+        missing
+    }
+
     /// Node `n`'s wall clock now.
     fn clock(&self, n: NodeId) -> Time {
         self.cfg.clock(n, self.now)
@@ -902,6 +998,12 @@ impl World {
     fn step(&mut self, schedule: &[Scheduled], trace: &mut Vec<TraceEvent>) -> bool {
         let action_at = schedule.get(self.next_action).map(|s| s.at);
         let queue_at = self.queue.peek().map(|q| q.time);
+        if let Some(t) = action_at.into_iter().chain(queue_at).min() {
+            if self.lag.due(t) {
+                let lags = self.lags();
+                self.lag.record(t, lags);
+            }
+        }
         match (action_at, queue_at) {
             (None, None) => return false,
             (Some(a), q) if q.is_none_or(|q| a <= q) => {
@@ -1367,6 +1469,7 @@ impl World {
             attempts: 0,
             result: OpResult::Pending,
         });
+        self.checker.on_invoke(&self.history[id as usize]);
         self.emit(trace, TraceKind::Invoked { op: id, client });
         self.push(self.now + self.cfg.op_timeout, Event::ClientTimeout(id));
         self.send_op(id, trace);

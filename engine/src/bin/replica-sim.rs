@@ -4,10 +4,15 @@
 //! replica-sim run <scenario.json | - | --link LINK> [--trace] [--until-ms N] [--summary]
 //! replica-sim link <scenario.json | ->
 //! replica-sim presets [--links]
+//! replica-sim sweep <scenario.json> [--w 1..5] [--r 1..5] [--latency-ms 10,40,150]
+//!                   [--loss 0,1,5] [--mode async,semi-sync:1,sync] [--json]
 //! ```
 //! `run` runs a scenario from a file, stdin or a scenario link (a whole URL, a `#…` fragment or
-//! the bare `1.…` text); `link` prints the link text for a scenario; `presets` lists the built-in
-//! presets (id, link length in characters, title), with `--links` their links too.
+//! the bare `1.…` text) and prints the history, fates, anomalies, metrics, linearizability per
+//! key and chart series as JSON; `link` prints the link text for a scenario; `presets` lists the
+//! built-in presets (id, link length in characters, title), with `--links` their links too.
+//! `sweep` runs the scenario once per combination of the given values (ranges `a..b` are
+//! inclusive; `--loss` is in percent) and prints a table, or JSON with `--json`.
 //! Exit codes: 0 success; 2 bad input (one line on stderr says what).
 
 use replica_engine::scenario::{decode_link, encode_link, wire, Scenario, View};
@@ -17,7 +22,8 @@ use std::process::ExitCode;
 const USAGE: &str =
     "usage: replica-sim run <scenario.json | - | --link LINK> [--trace] [--until-ms N] [--summary]
        replica-sim link <scenario.json | ->
-       replica-sim presets [--links]";
+       replica-sim presets [--links]
+       replica-sim sweep <scenario.json | -> [--w A..B] [--r A..B] [--latency-ms X,Y] [--loss PCT,..] [--mode async,sync,semi-sync:K] [--json]";
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -38,6 +44,7 @@ fn run(args: Vec<String>) -> Result<String, String> {
         Some("run") => run_scenario(it),
         Some("link") => link(it),
         Some("presets") => list_presets(it),
+        Some("sweep") => sweep(it.collect()),
         Some("--help") | Some("-h") | None => Err(USAGE.into()),
         Some(other) => Err(format!("unknown command {other:?}; {USAGE}")),
     }
@@ -123,4 +130,79 @@ fn run_scenario(mut it: impl Iterator<Item = String>) -> Result<String, String> 
         return Ok(report::summary(&sim));
     }
     serde_json::to_string_pretty(&report::json(&sim, trace)).map_err(|e| e.to_string())
+}
+
+/// "1..5" (inclusive) or "1,3,5".
+fn numbers(flag: &str, v: &str) -> Result<Vec<f64>, String> {
+    let bad = || format!("{flag}: {v:?} is not a range a..b or a list a,b,c");
+    if let Some((a, b)) = v.split_once("..") {
+        let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+        if a > b || b - a > 1000 {
+            return Err(bad());
+        }
+        return Ok((a..=b).map(|x| x as f64).collect());
+    }
+    v.split(',')
+        .map(|x| x.trim().parse::<f64>().map_err(|_| bad()))
+        .filter(|x| x.as_ref().map_or(true, |x| x.is_finite() && *x >= 0.0))
+        .collect()
+}
+
+fn sweep(args: Vec<String>) -> Result<String, String> {
+    use replica_engine::scenario::SyncMode;
+    use replica_engine::sweep::{self, Axis, Sweep};
+    let mut it = args.into_iter();
+    let mut file = None;
+    let mut axes = Vec::new();
+    let mut json = false;
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or(format!("{a} needs a value"));
+        match a.as_str() {
+            "--json" => json = true,
+            "--w" => axes.push(Axis::W(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u16).collect(),
+            )),
+            "--r" => axes.push(Axis::R(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u16).collect(),
+            )),
+            "--latency-ms" => axes.push(Axis::LatencyMs(
+                numbers(&a, &value()?)?.iter().map(|x| *x as u64).collect(),
+            )),
+            "--loss" => axes.push(Axis::LossPpm(
+                numbers(&a, &value()?)?
+                    .iter()
+                    .map(|x| (x * 10_000.0).round().min(1e6) as u32)
+                    .collect(),
+            )),
+            "--mode" => {
+                let v = value()?;
+                let modes = v
+                    .split(',')
+                    .map(|m| match m.trim() {
+                        "async" => Ok(SyncMode::Async),
+                        "sync" => Ok(SyncMode::Sync),
+                        m => m
+                            .strip_prefix("semi-sync:")
+                            .and_then(|k| k.parse().ok())
+                            .map(|k| SyncMode::SemiSync { k })
+                            .ok_or(format!("--mode: {m:?} is not async, sync or semi-sync:K")),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                axes.push(Axis::Mode(modes));
+            }
+            f if file.is_none() && (!f.starts_with("--") || f == "-") => file = Some(f.to_string()),
+            other => return Err(format!("unexpected argument {other:?}; {USAGE}")),
+        }
+    }
+    let file = file.ok_or(USAGE)?;
+    if axes.is_empty() {
+        return Err(format!("sweep needs at least one axis; {USAGE}"));
+    }
+    let mut sw = Sweep::new(read_scenario(&file)?, axes)?;
+    let results = sw.run_all();
+    if json {
+        serde_json::to_string_pretty(results).map_err(|e| e.to_string())
+    } else {
+        Ok(sweep::table(results))
+    }
 }

@@ -15,9 +15,19 @@
 //! - **read-your-writes**: a client's read missed a write the same client had been acknowledged
 //!   (reported instead of a plain stale read).
 //! - **monotonic reads**: a client's read saw less of a key than one of its earlier reads.
+//! - **consistent prefix**: a client saw write `b` (its read returned it), and a later read of
+//!   another key missed write `a` that `b` causally depends on: `b`'s client had been
+//!   acknowledged `a`, or had read it, or had read something that depends on it, before it
+//!   invoked `b` (the question and the answer: an observer hears the answer first). Causal
+//!   dependencies are followed across keys only (on one key the checks above apply), up to
+//!   [`DEPS_KEPT`] keys per write, the newest per key (by log position with a single leader,
+//!   otherwise by operation number).
 //!
 //! Multi-leader and leaderless reads are judged by version vectors: a read is stale when its
 //! versions do not include (or supersede) a write acknowledged before it began.
+
+pub mod linear;
+pub mod series;
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
@@ -69,6 +79,9 @@ pub enum AnomalyKind {
     ReadYourWrites { op: OpId, missed: OpId },
     /// Read `op` returned something older than read `earlier` of the same client and key had.
     MonotonicRead { op: OpId, earlier: OpId },
+    /// Read `op` missed write `missed`, although its client had already seen write `saw` (of
+    /// another key), which causally depends on `missed`.
+    ConsistentPrefix { op: OpId, saw: OpId, missed: OpId },
 }
 
 impl AnomalyKind {
@@ -82,6 +95,7 @@ impl AnomalyKind {
             AnomalyKind::OutOfOrder { .. } => "out-of-order",
             AnomalyKind::ReadYourWrites { .. } => "read-your-writes",
             AnomalyKind::MonotonicRead { .. } => "monotonic-read",
+            AnomalyKind::ConsistentPrefix { .. } => "consistent-prefix",
         }
     }
 }
@@ -137,6 +151,28 @@ struct SeenSoFar {
 /// How far back a read looks among its client's own writes to the key.
 const OWN_WRITES_LOOKED_AT: usize = 64;
 
+/// How many other keys' writes a write remembers as its causal past (the most recently learned).
+pub const DEPS_KEPT: usize = 16;
+
+/// Where an acknowledged write stands, to tell whether a read reflects it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ver {
+    /// Single-leader: (epoch, lsn).
+    Log(u64, u64),
+    /// Multi-leader, leaderless: its version-vector dot.
+    Dot(Dot),
+}
+
+/// A write in a client's causal past, for the consistent-prefix check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Learned {
+    write: OpId,
+    /// When the client learned of it.
+    at: Time,
+    /// Learned through this write of another key (which depends on it), not directly.
+    via: Option<OpId>,
+}
+
 /// State of the live checkers, part of the simulation's world.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Live {
@@ -148,14 +184,149 @@ pub struct Live {
     acked: BTreeMap<String, Vec<Acked>>,
     acked_dots: BTreeMap<String, BTreeMap<NodeId, Vec<AckedDot>>>,
     sessions: BTreeMap<(ClientId, String), Session>,
+    /// Acknowledged writes and where they stand.
+    versions: BTreeMap<OpId, Ver>,
+    /// Each write's causal past on other keys, fixed when it was invoked: (key, write).
+    deps: BTreeMap<OpId, Vec<(String, OpId)>>,
+    /// Each client's causal past: per key, the newest write it knows of.
+    frontier: BTreeMap<ClientId, BTreeMap<String, Learned>>,
 }
 
 impl Live {
+    /// Called when an operation is invoked: a write's causal past is what its client knows now.
+    pub fn on_invoke(&mut self, op: &Operation) {
+        let OpKind::Write { key, .. } = &op.kind else {
+            return;
+        };
+        let Some(f) = self.frontier.get(&op.client) else {
+            return;
+        };
+        let mut past: Vec<(&String, &Learned)> = f.iter().filter(|(k, _)| *k != key).collect();
+        if past.len() > DEPS_KEPT {
+            past.sort_by_key(|(_, l)| std::cmp::Reverse(l.at));
+            past.truncate(DEPS_KEPT);
+            past.sort_by_key(|(k, _)| *k);
+        }
+        let past = past
+            .into_iter()
+            .map(|(k, l)| (k.clone(), l.write))
+            .collect();
+        self.deps.insert(op.id, past);
+    }
+
     /// Called when an operation completes; returns the anomalies it shows.
     pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
         let mut found = self.against_everyone(op);
         self.against_own_session(op, &mut found);
+        self.consistent_prefix(op, &mut found);
         found
+    }
+
+    /// Is `b` at least as new as `a` (both writes of one key)?
+    fn newer_or_same(&self, b: OpId, a: OpId) -> bool {
+        match (self.versions.get(&b), self.versions.get(&a)) {
+            (Some(Ver::Log(e1, l1)), Some(Ver::Log(e2, l2))) => (e1, l1) >= (e2, l2),
+            _ => b >= a,
+        }
+    }
+
+    /// Consistent prefix: a read must not miss a write that something its client has already
+    /// seen depends on. Then the client's causal past grows by what it just learned.
+    fn consistent_prefix(&mut self, op: &Operation, found: &mut Vec<AnomalyKind>) {
+        let complete = op.complete.unwrap_or(op.invoke);
+        let key = op.kind.key();
+        match &op.result {
+            OpResult::Written { lsn, epoch, dot } => {
+                let v = match dot {
+                    Some(d) => Ver::Dot(*d),
+                    None => Ver::Log(*epoch, *lsn),
+                };
+                self.versions.insert(op.id, v);
+                let learned = Learned {
+                    write: op.id,
+                    at: complete,
+                    via: None,
+                };
+                self.frontier
+                    .entry(op.client)
+                    .or_default()
+                    .insert(key.to_string(), learned);
+            }
+            OpResult::Read {
+                write,
+                lsn,
+                epoch,
+                others,
+                vv,
+                ..
+            } => {
+                let returned: Vec<OpId> = write
+                    .iter()
+                    .copied()
+                    .chain(others.iter().map(|(_, w)| *w))
+                    .collect();
+                let known = self.frontier.get(&op.client).and_then(|f| f.get(key));
+                if let Some(Learned {
+                    write: a,
+                    at,
+                    via: Some(b),
+                }) = known
+                {
+                    let sees = match self.versions.get(a) {
+                        _ if returned.contains(a) => true,
+                        Some(Ver::Log(e, l)) => (*epoch, *lsn) >= (*e, *l),
+                        Some(Ver::Dot(d)) => vv.as_ref().is_none_or(|vv| vv.contains(*d)),
+                        None => true, // never acknowledged: nothing to go by
+                    };
+                    let already = found.iter().any(
+                        |f| matches!(f, AnomalyKind::ReadYourWrites { missed, .. } if missed == a),
+                    );
+                    if *at < op.invoke && !sees && !self.lost.contains(a) && !already {
+                        found.push(AnomalyKind::ConsistentPrefix {
+                            op: op.id,
+                            saw: *b,
+                            missed: *a,
+                        });
+                    }
+                }
+                let Some(&first) = returned.first() else {
+                    return;
+                };
+                let mut learned: Vec<(String, Learned)> = vec![(
+                    key.to_string(),
+                    Learned {
+                        write: first,
+                        at: complete,
+                        via: None,
+                    },
+                )];
+                for b in &returned {
+                    for (k, a) in self.deps.get(b).into_iter().flatten() {
+                        if k != key {
+                            let l = Learned {
+                                write: *a,
+                                at: complete,
+                                via: Some(*b),
+                            };
+                            learned.push((k.clone(), l));
+                        }
+                    }
+                }
+                for (k, l) in learned {
+                    let keep_old = self
+                        .frontier
+                        .get(&op.client)
+                        .and_then(|f| f.get(&k))
+                        .is_some_and(|old| {
+                            l.via.is_some() && self.newer_or_same(old.write, l.write)
+                        });
+                    if !keep_old {
+                        self.frontier.entry(op.client).or_default().insert(k, l);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Session guarantees: a client's read must see the client's own acknowledged writes
@@ -491,7 +662,16 @@ impl Percentiles {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// The writes whose fate is lost.
+pub fn lost_writes(fates: &[WriteFate]) -> BTreeSet<OpId> {
+    fates
+        .iter()
+        .filter(|f| f.fate == Fate::Lost)
+        .map(|f| f.op)
+        .collect()
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metrics {
     pub writes: usize,
     pub writes_acked: usize,
@@ -507,10 +687,18 @@ pub struct Metrics {
     pub out_of_order: usize,
     pub read_your_writes: usize,
     pub monotonic_reads: usize,
+    pub consistent_prefix: usize,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
+    /// Successful operations per second of virtual time.
+    pub throughput_ops_per_s: f64,
     pub write_latency_us: Percentiles,
     pub read_latency_us: Percentiles,
+    /// Per successful read: how long before it began a newer value than the one it returned
+    /// had been acknowledged (0 when fresh); see [`series::staleness`].
+    pub staleness_us: Percentiles,
+    /// Share of successful reads whose staleness is above 0, in parts per million.
+    pub stale_read_ppm: u32,
     pub stats: Stats,
 }
 
@@ -519,7 +707,10 @@ pub fn metrics(
     fates: &[WriteFate],
     anomalies: &[Anomaly],
     stats: &Stats,
+    now: Time,
 ) -> Metrics {
+    let stale = series::staleness(history, &lost_writes(fates));
+    let stale_reads = stale.iter().filter(|s| s.2 > 0).count();
     let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
     let reads: Vec<&Operation> = history.iter().filter(|o| !o.is_write()).collect();
     let reads_ok = reads
@@ -560,13 +751,25 @@ pub fn metrics(
         out_of_order: kinds("out-of-order"),
         read_your_writes: kinds("read-your-writes"),
         monotonic_reads: kinds("monotonic-read"),
+        consistent_prefix: kinds("consistent-prefix"),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
             (ok as u64 * 1_000_000 / finished as u64) as u32
         },
+        throughput_ops_per_s: if now == 0 {
+            0.0
+        } else {
+            ok as f64 * 1e6 / now as f64
+        },
         write_latency_us: lat(true),
         read_latency_us: lat(false),
+        staleness_us: Percentiles::of(stale.iter().map(|s| s.2).collect()),
+        stale_read_ppm: if stale.is_empty() {
+            0
+        } else {
+            (stale_reads as u64 * 1_000_000 / stale.len() as u64) as u32
+        },
         stats: stats.clone(),
     }
 }

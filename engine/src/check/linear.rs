@@ -1,0 +1,515 @@
+//! Linearizability of per-key register histories (Wing–Gong–Lowe search with memoization, as in
+//! Porcupine and Knossos).
+//!
+//! Each key is checked on its own: a history is linearizable exactly when every key's
+//! sub-history is (P-compositionality), which keeps the searches small.
+//!
+//! **The model.** A key is a register whose state is *the write that produced its value*
+//! (`None` before any write). Naming states by write rather than by value makes two writes of the
+//! same text distinct, and the engine tells us which write a read returned.
+//! - A completed write (`Written`) took effect once, between its invoke and its return.
+//! - An indeterminate or still pending write may take effect once at any moment after its invoke,
+//!   or never: it has no return time and never needs to be linearized.
+//! - A failed write definitely did not happen and is dropped; failed, timed-out and pending
+//!   reads say nothing and are dropped.
+//! - A read returning siblings (several concurrent versions) is consistent with any one of them:
+//!   it may be linearized at a moment when the register holds any of the returned writes.
+//!
+//! **The search.** Operations are sorted by invoke time. An operation may be linearized next when
+//! no other unlinearized operation returned before it was invoked. A depth-first search tries
+//! candidates, remembering every (set of linearized operations, register state) it has visited so
+//! that no configuration is explored twice. A read that the current state satisfies is linearized
+//! at once without trying alternatives (reads do not change the state, so taking it early never
+//! hurts). The search is bounded by a number of steps (one step = one candidate tried), never by
+//! the wall clock, so a verdict is the same on every machine; past the budget the answer is
+//! [`Verdict::Unknown`].
+//!
+//! **The counterexample.** On a violation the key's operations are shrunk to a set that is still
+//! not linearizable but becomes linearizable when any one operation is removed (found by cutting
+//! a prefix and a suffix by binary search, then removing operations one at a time until nothing
+//! more can go). Removing a write also takes it out of the reads that returned it; a read left
+//! with nothing it could have returned is dropped with it, so a counterexample is never just "a
+//! read of a write that is not there". The shrinking has a step budget of its own (the same
+//! size); when it runs out, the smallest non-linearizable set found so far is reported.
+
+use crate::client::{History, OpKind, OpResult};
+use crate::types::{OpId, Time};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A register's state: the write whose value it holds, `None` before any write.
+pub type State = Option<OpId>;
+
+/// The default search budget of the CLI and the page, in steps per key.
+pub const DEFAULT_BUDGET: u64 = 2_000_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    Linearizable,
+    /// Not linearizable; `ops` cannot be ordered (a minimal set, see the module docs).
+    Violation {
+        ops: Vec<OpId>,
+    },
+    /// The search gave up after `steps` steps.
+    Unknown {
+        steps: u64,
+    },
+}
+
+/// One operation on one register, as the checker sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegOp {
+    pub id: OpId,
+    pub call: Time,
+    /// `None`: a write that never returned (indeterminate or pending): it may take effect at any
+    /// time after `call`, or never.
+    pub ret: Option<Time>,
+    pub kind: RegKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegKind {
+    /// Sets the state to `Some(id)`.
+    Write,
+    /// Returned one of these states (several with siblings).
+    Read(Vec<State>),
+}
+
+/// The operations of `history` on `key`, as register operations sorted by invoke time.
+pub fn register_ops(history: &History, key: &str) -> Vec<RegOp> {
+    let mut ops: Vec<RegOp> = history
+        .iter()
+        .filter(|o| o.kind.key() == key)
+        .filter_map(|o| {
+            let (ret, kind) = match (&o.kind, &o.result) {
+                (OpKind::Write { .. }, OpResult::Written { .. }) => (o.complete, RegKind::Write),
+                (OpKind::Write { .. }, OpResult::Indeterminate { .. } | OpResult::Pending) => {
+                    (None, RegKind::Write)
+                }
+                (OpKind::Read { .. }, OpResult::Read { write, others, .. }) => {
+                    let mut states: Vec<State> = vec![*write];
+                    states.extend(others.iter().map(|(_, w)| Some(*w)));
+                    states.sort_unstable();
+                    states.dedup();
+                    (o.complete, RegKind::Read(states))
+                }
+                _ => return None,
+            };
+            Some(RegOp {
+                id: o.id,
+                call: o.invoke,
+                ret,
+                kind,
+            })
+        })
+        .collect();
+    ops.sort_by_key(|o| (o.call, o.id));
+    ops
+}
+
+/// Checks one key of `history` with a budget of `budget` search steps.
+pub fn check_key(history: &History, key: &str, budget: u64) -> Verdict {
+    check_ops(&register_ops(history, key), budget)
+}
+
+/// Checks every key of `history`, each with a budget of `budget` steps.
+pub fn check_all(history: &History, budget: u64) -> BTreeMap<String, Verdict> {
+    let keys: std::collections::BTreeSet<&str> = history.iter().map(|o| o.kind.key()).collect();
+    keys.into_iter()
+        .map(|k| (k.to_string(), check_key(history, k, budget)))
+        .collect()
+}
+
+/// Checks a register history (sorted by `call`), shrinking a violation to a minimal set.
+pub fn check_ops(ops: &[RegOp], budget: u64) -> Verdict {
+    let mut steps = 0;
+    match search(ops, budget, &mut steps) {
+        Outcome::Linearizable => Verdict::Linearizable,
+        Outcome::OutOfBudget => Verdict::Unknown { steps },
+        Outcome::Violation => Verdict::Violation {
+            ops: shrink(ops, budget),
+        },
+    }
+}
+
+/// The sub-history of `ops` made of the operations in `keep`: reads lose the writes that are
+/// not kept, and reads left with nothing they could have returned are dropped.
+pub fn subset(ops: &[RegOp], keep: &[OpId]) -> Vec<RegOp> {
+    let kept: std::collections::BTreeSet<OpId> = keep.iter().copied().collect();
+    let all_writes: std::collections::BTreeSet<OpId> = ops
+        .iter()
+        .filter(|o| o.kind == RegKind::Write)
+        .map(|o| o.id)
+        .collect();
+    ops.iter()
+        .filter(|o| kept.contains(&o.id))
+        .filter_map(|o| match &o.kind {
+            RegKind::Write => Some(o.clone()),
+            RegKind::Read(states) => {
+                let left: Vec<State> = states
+                    .iter()
+                    .copied()
+                    .filter(|s| match s {
+                        Some(w) => kept.contains(w) || !all_writes.contains(w),
+                        None => true,
+                    })
+                    .collect();
+                (!left.is_empty()).then(|| RegOp {
+                    kind: RegKind::Read(left),
+                    ..o.clone()
+                })
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Linearizable,
+    Violation,
+    OutOfBudget,
+}
+
+/// FNV-1a: a fixed hasher, so the memo never depends on OS randomness.
+#[derive(Default)]
+struct Fnv(u64);
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= *b as u64;
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn write_u64(&mut self, x: u64) {
+        let h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        self.0 = (h ^ x).wrapping_mul(0x0100_0000_01b3).rotate_left(29);
+    }
+}
+
+struct Frame {
+    state: State,
+    cands: Vec<usize>,
+    next: usize,
+    /// The operation linearized to reach this frame.
+    via: Option<usize>,
+}
+
+fn apply(op: &RegOp, state: State) -> Option<State> {
+    match &op.kind {
+        RegKind::Write => Some(Some(op.id)),
+        RegKind::Read(states) => states.contains(&state).then_some(state),
+    }
+}
+
+/// The operations that may be linearized next (in invoke order), or the one read that the state
+/// satisfies.
+fn candidates(ops: &[RegOp], lin: &[u64], state: State) -> Vec<usize> {
+    let is_lin = |i: usize| lin[i / 64] >> (i % 64) & 1 == 1;
+    let lo = lin
+        .iter()
+        .position(|w| *w != u64::MAX)
+        .map_or(ops.len(), |w| w * 64 + lin[w].trailing_ones() as usize);
+    let mut min_ret = Time::MAX;
+    let mut out = Vec::new();
+    for (i, op) in ops.iter().enumerate().skip(lo) {
+        if is_lin(i) {
+            continue;
+        }
+        if op.call > min_ret {
+            break;
+        }
+        if let RegKind::Read(states) = &op.kind {
+            if states.contains(&state) {
+                return vec![i];
+            }
+        }
+        out.push(i);
+        min_ret = min_ret.min(op.ret.unwrap_or(Time::MAX));
+    }
+    out
+}
+
+/// Wing–Gong–Lowe search over `ops` (sorted by `call`), counting steps into `steps`.
+pub fn search(ops: &[RegOp], budget: u64, steps: &mut u64) -> Outcome {
+    let required = ops.iter().filter(|o| o.ret.is_some()).count();
+    if required == 0 {
+        return Outcome::Linearizable;
+    }
+    let mut lin = vec![0u64; ops.len().div_ceil(64)];
+    let mut done = 0;
+    let mut memo: HashSet<(Box<[u64]>, State), BuildHasherDefault<Fnv>> = HashSet::default();
+    let mut frames = vec![Frame {
+        state: None,
+        cands: candidates(ops, &lin, None),
+        next: 0,
+        via: None,
+    }];
+    while let Some(top) = frames.last_mut() {
+        if top.next == top.cands.len() {
+            let via = top.via;
+            frames.pop();
+            if let Some(v) = via {
+                lin[v / 64] &= !(1 << (v % 64));
+                done -= ops[v].ret.is_some() as usize;
+            }
+            continue;
+        }
+        let c = top.cands[top.next];
+        top.next += 1;
+        *steps += 1;
+        if *steps > budget {
+            return Outcome::OutOfBudget;
+        }
+        let Some(state) = apply(&ops[c], top.state) else {
+            continue;
+        };
+        lin[c / 64] |= 1 << (c % 64);
+        done += ops[c].ret.is_some() as usize;
+        if done == required {
+            return Outcome::Linearizable;
+        }
+        if !memo.insert((lin.clone().into_boxed_slice(), state)) {
+            lin[c / 64] &= !(1 << (c % 64));
+            done -= ops[c].ret.is_some() as usize;
+            continue;
+        }
+        let cands = candidates(ops, &lin, state);
+        frames.push(Frame {
+            state,
+            cands,
+            next: 0,
+            via: Some(c),
+        });
+    }
+    Outcome::Violation
+}
+
+/// A minimal non-linearizable subset of `ops` (which must not be linearizable), as op ids.
+fn shrink(ops: &[RegOp], budget: u64) -> Vec<OpId> {
+    let spent = std::cell::Cell::new(0u64);
+    // Is the sub-history of these ids definitely not linearizable (within what is left)?
+    let violates = |ids: &[OpId]| -> bool {
+        if spent.get() >= budget {
+            return false;
+        }
+        let mut steps = 0;
+        let r = search(&subset(ops, ids), budget - spent.get(), &mut steps);
+        spent.set(spent.get() + steps);
+        r == Outcome::Violation
+    };
+    let mut ids: Vec<OpId> = ops.iter().map(|o| o.id).collect();
+    // The shortest failing prefix (in invoke order)...
+    let (mut lo, mut hi) = (1, ids.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if violates(&ids[..mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    ids.truncate(hi);
+    // ...then the shortest failing suffix of it.
+    let (mut lo, mut hi) = (0, ids.len() - 1);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if violates(&ids[mid..]) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    ids.drain(..lo);
+    // Then one operation at a time, until a whole pass removes nothing.
+    loop {
+        let mut removed = false;
+        let mut i = 0;
+        while i < ids.len() {
+            let mut without = ids.clone();
+            without.remove(i);
+            if !without.is_empty() && violates(&without) {
+                ids = without;
+                removed = true;
+            } else {
+                i += 1;
+            }
+        }
+        if !removed || spent.get() >= budget {
+            break;
+        }
+    }
+    // Reads dropped by the subset rule are not part of the counterexample.
+    let kept: Vec<OpId> = subset(ops, &ids).iter().map(|o| o.id).collect();
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(id: OpId, call: Time, ret: Option<Time>) -> RegOp {
+        RegOp {
+            id,
+            call,
+            ret,
+            kind: RegKind::Write,
+        }
+    }
+    fn r(id: OpId, call: Time, ret: Time, states: &[State]) -> RegOp {
+        RegOp {
+            id,
+            call,
+            ret: Some(ret),
+            kind: RegKind::Read(states.to_vec()),
+        }
+    }
+    fn check(mut ops: Vec<RegOp>) -> Verdict {
+        ops.sort_by_key(|o| (o.call, o.id));
+        check_ops(&ops, 100_000)
+    }
+
+    #[test]
+    fn sequential_reads_of_the_latest_write_are_linearizable() {
+        let v = check(vec![
+            w(0, 0, Some(10)),
+            r(1, 20, 30, &[Some(0)]),
+            w(2, 40, Some(50)),
+            r(3, 60, 70, &[Some(2)]),
+        ]);
+        assert_eq!(v, Verdict::Linearizable);
+    }
+
+    #[test]
+    fn reading_the_initial_value_after_a_completed_write_is_not() {
+        let v = check(vec![w(0, 0, Some(10)), r(1, 20, 30, &[None])]);
+        assert_eq!(v, Verdict::Violation { ops: vec![0, 1] });
+    }
+
+    #[test]
+    fn concurrent_write_may_be_seen_or_not() {
+        // The read overlaps the write: either answer is fine.
+        for s in [None, Some(0)] {
+            assert_eq!(
+                check(vec![w(0, 0, Some(50)), r(1, 10, 20, &[s])]),
+                Verdict::Linearizable
+            );
+        }
+    }
+
+    /// W + R > N without read repair: a write is in flight; a first reader sees the new value,
+    /// a later one (starting after the first returned) the old one.
+    #[test]
+    fn new_then_old_read_is_a_violation() {
+        let ops = vec![
+            w(0, 0, Some(5)),
+            w(1, 10, Some(100)),
+            r(2, 20, 30, &[Some(1)]),
+            r(3, 40, 50, &[Some(0)]),
+        ];
+        let v = check(ops);
+        // The write #0 is not needed to show it: reading #1 and then something older than #1 is
+        // impossible, but the old value must have been written, so #0 stays.
+        assert_eq!(
+            v,
+            Verdict::Violation {
+                ops: vec![0, 1, 2, 3]
+            }
+        );
+        // Either read alone is fine.
+        assert_eq!(
+            check(vec![
+                w(0, 0, Some(5)),
+                w(1, 10, Some(100)),
+                r(2, 20, 30, &[Some(1)])
+            ]),
+            Verdict::Linearizable
+        );
+    }
+
+    #[test]
+    fn indeterminate_writes_may_take_effect_late_or_never() {
+        // Never happened: reading the old value long after is fine.
+        assert_eq!(
+            check(vec![
+                w(0, 0, Some(5)),
+                w(1, 10, None),
+                r(2, 1000, 1010, &[Some(0)])
+            ]),
+            Verdict::Linearizable
+        );
+        // Happened, much later than its invoke.
+        assert_eq!(
+            check(vec![
+                w(0, 0, Some(5)),
+                w(1, 10, None),
+                r(2, 1000, 1010, &[Some(0)]),
+                r(3, 2000, 2010, &[Some(1)]),
+            ]),
+            Verdict::Linearizable
+        );
+        // But at most once: it cannot be seen, then unseen, then seen again.
+        let v = check(vec![
+            w(0, 0, Some(5)),
+            w(1, 10, None),
+            r(2, 100, 110, &[Some(1)]),
+            r(3, 200, 210, &[Some(0)]),
+        ]);
+        assert_eq!(
+            v,
+            Verdict::Violation {
+                ops: vec![0, 1, 2, 3]
+            }
+        );
+    }
+
+    #[test]
+    fn siblings_are_consistent_with_either_value() {
+        let ops = vec![
+            w(0, 0, Some(10)),
+            w(1, 0, Some(10)),
+            r(2, 20, 30, &[Some(0), Some(1)]),
+        ];
+        assert_eq!(check(ops), Verdict::Linearizable);
+    }
+
+    #[test]
+    fn budget_exhaustion_is_unknown() {
+        let mut ops: Vec<RegOp> = (0..12).map(|i| w(i, 0, Some(100))).collect();
+        ops.push(r(12, 200, 210, &[None]));
+        assert!(matches!(
+            check_ops(&ops, 50),
+            Verdict::Unknown { steps: 51 }
+        ));
+    }
+
+    #[test]
+    fn the_counterexample_is_minimal_among_many_operations() {
+        let mut ops = Vec::new();
+        for i in 0..50u32 {
+            let t = i as Time * 100;
+            ops.push(w(2 * i, t, Some(t + 10)));
+            ops.push(r(2 * i + 1, t + 20, t + 30, &[Some(2 * i)]));
+        }
+        // Read #101 at the very end sees write #40 again.
+        ops.push(r(101, 10_000, 10_010, &[Some(40)]));
+        let Verdict::Violation { ops: bad } = check(ops) else {
+            panic!("not found")
+        };
+        assert_eq!(bad, vec![40, 98, 101]);
+    }
+}
