@@ -4,10 +4,12 @@
 //!     cargo xtask build              install what is missing, build the release bundle into dist/
 //!     cargo xtask test               every check CI runs, in order, stopping at the first failure
 //!     cargo xtask bench              engine benchmarks (if any), their summary, the bundle-size table
+//!     cargo xtask fuzz [--seconds S] [--runs N]   fuzz the link decoder (not part of `test`)
 //!
 //! std only, so it compiles in a few seconds on a cold machine.
 
 mod criterion;
+mod fuzz;
 mod sizes;
 mod tools;
 mod util;
@@ -26,6 +28,11 @@ usage: cargo xtask <command>
                     Chromium, release bundle, Playwright e2e, bundle-size report
   bench             ensure tools, engine criterion benchmarks (if any) + summary, release bundle,
                     bundle-size report
+  fuzz [--seconds S] [--runs N]
+                    fuzz the link decoder (engine/fuzz, cargo-fuzz + libFuzzer) for S seconds (default
+                    60) or N inputs per target; prints executions and whether anything crashed. Not part
+                    of `test`. Installs cargo-fuzz if missing; uses nightly if installed, else stable with
+                    RUSTC_BOOTSTRAP=1 and no sanitizer
 
 Tools are installed only when missing or at the wrong version: the wasm32 target, trunk, wasm-bindgen-cli
 (= Cargo.lock), npm packages (playwright, binaryen's wasm-opt), and for `test` rustfmt, clippy, Chromium and
@@ -38,6 +45,9 @@ fn main() -> ExitCode {
         Some("build") => no_args(&args[1..]).and_then(|()| build()),
         Some("test") => no_args(&args[1..]).and_then(|()| test()),
         Some("bench") => no_args(&args[1..]).and_then(|()| bench()),
+        Some("fuzz") => fuzz::parse(&args[1..])
+            .map_err(|e| format!("{e}\n\n{USAGE}"))
+            .and_then(fuzz::fuzz),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
