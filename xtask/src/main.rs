@@ -4,11 +4,13 @@
 //!     cargo xtask build              install what is missing, build the release bundle into dist/
 //!     cargo xtask test               every check CI runs, in order, stopping at the first failure
 //!     cargo xtask bench              engine + browser benchmarks and bundle size: one table of figures
+//!     cargo xtask fuzz [--seconds S] [--runs N]   fuzz the link decoder (not part of `test`)
 //!
 //! std only, so it compiles in a few seconds on a cold machine.
 
 mod criterion;
 mod figures;
+mod fuzz;
 mod sizes;
 mod tools;
 mod util;
@@ -28,6 +30,11 @@ usage: cargo xtask <command>
   bench             ensure tools, engine criterion benchmarks, release bundle, the browser figures
                     (Playwright), then one table of every figure with its target (also written to
                     target/bench/results.json and target/bench/table.md)
+  fuzz [--seconds S] [--runs N]
+                    fuzz the link decoder (engine/fuzz, cargo-fuzz + libFuzzer) for S seconds (default
+                    60) or N inputs per target; prints executions and whether anything crashed. Not part
+                    of `test`. Installs cargo-fuzz if missing; uses nightly if installed, else stable with
+                    RUSTC_BOOTSTRAP=1 and no sanitizer
 
 Tools are installed only when missing or at the wrong version: the wasm32 target, trunk, wasm-bindgen-cli
 (= Cargo.lock), npm packages (playwright, binaryen's wasm-opt), and for `test` rustfmt, clippy, Chromium and
@@ -40,6 +47,9 @@ fn main() -> ExitCode {
         Some("build") => no_args(&args[1..]).and_then(|()| build()),
         Some("test") => no_args(&args[1..]).and_then(|()| test()),
         Some("bench") => no_args(&args[1..]).and_then(|()| bench()),
+        Some("fuzz") => fuzz::parse(&args[1..])
+            .map_err(|e| format!("{e}\n\n{USAGE}"))
+            .and_then(fuzz::fuzz),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;

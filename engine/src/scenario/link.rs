@@ -34,7 +34,8 @@ pub struct View {
 
 /// The link format's version: the number before the first `.` of a link body.
 pub const LINK_VERSION: u32 = 1;
-/// Longest link text accepted (a whole URL included).
+/// Longest link text accepted, a whole URL included, in bytes of UTF-8 (a link body is ASCII, so
+/// for a link these are characters).
 pub const MAX_LINK_CHARS: usize = 64 * 1024;
 /// Slowest and fastest playback a link may ask for.
 pub const MIN_SPEED: f64 = 0.01;
@@ -72,6 +73,9 @@ struct BodyV1 {
 }
 
 /// The link body for `s` seen as `view`: `1.` + base64url(deflate(JSON)), without a `#`.
+///
+/// A scenario with thousands of schedule entries can give a link longer than
+/// [`MAX_LINK_CHARS`], which [`decode_link`] refuses: check the length before offering it.
 pub fn encode_link(s: &Scenario, view: &View) -> String {
     let mut body = Map::new();
     body.insert("v".into(), LINK_VERSION.into());
@@ -96,7 +100,7 @@ pub fn encode_link(s: &Scenario, view: &View) -> String {
 pub fn decode_link(input: &str) -> Result<(Scenario, View), DecodeError> {
     if input.len() > MAX_LINK_CHARS {
         return err(format!(
-            "the link is {} characters long; the limit is {MAX_LINK_CHARS}",
+            "the link is too long: {} bytes, more than the {MAX_LINK_CHARS} accepted",
             input.len()
         ));
     }
@@ -277,6 +281,22 @@ fn compact_scenario(s: &Scenario) -> Value {
             }
         }
     }
+    // Per-node clocks: `drift_ppm` (or `skew_ms`) of 0 is the default.
+    let clocks = obj
+        .get("clocks")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    for i in 0..clocks {
+        for key in ["skew_ms", "drift_ppm"] {
+            let mut trial = obj.clone();
+            if let Some(Value::Object(c)) = trial.get_mut("clocks").and_then(|c| c.get_mut(i)) {
+                c.remove(key);
+            }
+            if decodes_same(&trial) {
+                *obj = trial;
+            }
+        }
+    }
     let keys: Vec<String> = obj.keys().filter(|k| *k != "version").cloned().collect();
     for key in keys {
         let mut trial = obj.clone();
@@ -364,5 +384,29 @@ mod tests {
         assert_eq!(decode_link(&link), Ok((s.clone(), view.clone())));
         let url = format!("  https://example.org/replica/#{link}\n");
         assert_eq!(decode_link(&url), Ok((s, view)));
+    }
+
+    #[test]
+    fn links_leave_out_defaults() {
+        let s = Scenario::default();
+        let json = compact_scenario(&s).to_string();
+        // The default strategy and network, seed 1, 3 nodes, 2 clients: none of it is written.
+        for absent in [
+            "strategy",
+            "network",
+            "seed",
+            "nodes",
+            "clients",
+            "op_timeout_ms",
+        ] {
+            assert!(!json.contains(absent), "{absent} in {json}");
+        }
+        assert!(json.contains("\"write_every_ms\":600"), "{json}");
+        let empty = View::default();
+        let link = encode_link(&s, &empty);
+        let body = B64.decode(&link[2..]).unwrap();
+        let text = miniz_oxide::inflate::decompress_to_vec(&body).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(!text.contains("view"), "{text}");
     }
 }

@@ -8,6 +8,7 @@ pub mod link;
 pub mod wire;
 
 pub use link::{decode_link, encode_link, View, LINK_VERSION, MAX_LINK_CHARS};
+pub use wire::DecodeError;
 
 use crate::types::{ClientId, NodeId, Time, MS};
 use std::collections::BTreeMap;
