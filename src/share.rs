@@ -147,6 +147,9 @@ pub fn sync_url(m: &Model) {
     }
     let link = link_of(m);
     PENDING.with(|p| p.borrow_mut().take());
+    if link.len() > replica_engine::scenario::MAX_LINK_CHARS {
+        return; // Too long to open again: the share dialog says so and offers the file.
+    }
     if !same_entry {
         ENTRY_REV.with(|r| r.set(m.scen_rev));
         if fragment() != link {

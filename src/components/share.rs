@@ -162,7 +162,13 @@ pub fn share_dialog(props: &ShareProps) -> Html {
                             value={url.clone()} onfocus={select_all.clone()} />
                         <button class="primary" onclick={copy("link", url.clone())}>{ "Copy link" }</button>
                     </div>
-                    <p class="hint">{ format!("{} characters", url.chars().count()) }{ said("link") }</p>
+                    if props.link.len() > replica_engine::scenario::MAX_LINK_CHARS {
+                        <p class="copied warn" role="status">{ format!(
+                            "This run has grown too long for a link ({} characters; links open up to {}). Export the scenario as JSON below and share the file instead.",
+                            url.chars().count(), replica_engine::scenario::MAX_LINK_CHARS) }</p>
+                    } else {
+                        <p class="hint">{ format!("{} characters", url.chars().count()) }{ said("link") }</p>
+                    }
                 </section>
                 <section aria-labelledby="share-embed">
                     <h3 id="share-embed">{ "Embed" }</h3>
