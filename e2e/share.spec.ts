@@ -225,7 +225,7 @@ test('exports: the cluster SVG opens, the history JSON has every fate', async ({
   expect(errors).toEqual([]);
 });
 
-test('importing a scenario file opens it', async ({ page }) => {
+test('importing a scenario file (chosen or dropped) opens it', async ({ page }) => {
   const errors = watchErrors(page);
   await boot(page);
   await page.getByRole('button', { name: 'Share' }).click();
@@ -233,11 +233,22 @@ test('importing a scenario file opens it', async ({ page }) => {
   await page.getByLabel('Scenario file').setInputFiles(file);
   await expect.poll(async () => (await state(page)).settings.kind).toBe('multi-leader');
   await expect(page.getByRole('dialog')).toHaveCount(0);
+  // Dropped anywhere on the page, a file holding a link opens too.
+  const dropped = fs.readFileSync(path.join(__dirname, '..', 'engine', 'testdata', 'links', 'hinted-handoff.link'), 'utf8');
+  await page.keyboard.press('Escape');
+  await page.evaluate((text) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], 'handoff.txt', { type: 'text/plain' }));
+    const target = document.querySelector('svg.cluster')!;
+    target.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    target.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, dropped);
+  await expect.poll(async () => (await state(page)).settings.kind).toBe('leaderless');
   // A broken file says so and keeps the run.
   await page.getByRole('button', { name: 'Share' }).click();
   await page.getByLabel('Scenario file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"version": 1, "nodes": -4}') });
   await expect(page.getByRole('alert')).toContainText('bad.json could not be opened');
-  expect((await state(page)).settings.kind).toBe('multi-leader');
+  expect((await state(page)).settings.kind).toBe('leaderless');
   expect(errors).toEqual([]);
 });
 
