@@ -278,3 +278,28 @@ test('embed mode: minimal chrome, a way to the full page, commands from the pare
   await page.screenshot({ path: path.join(OUT, 'embed-minimal.png') });
   expect(errors).toEqual([]);
 });
+
+test('the gallery, the share dialog and an embed pass axe-core with no serious violations', async ({ page }) => {
+  const AxeBuilder = (await import('@axe-core/playwright')).default;
+  const scan = async (what: string) => {
+    const results = await new AxeBuilder({ page }).exclude('iframe').analyze();
+    expect(results.passes.length, 'the scan ran its rules').toBeGreaterThan(10);
+    const bad = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${what}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target}`);
+    expect(bad, bad.join('\n')).toEqual([]);
+  };
+  await boot(page);
+  await call(page, 'pause');
+  await page.getByRole('button', { name: 'Gallery' }).click();
+  await expect(page.getByRole('dialog', { name: 'Scenarios to start from' })).toBeVisible();
+  await scan('gallery');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog')).toHaveCount(0);
+  await page.keyboard.press('s');
+  await expect(page.getByRole('dialog', { name: 'Share this moment' })).toBeVisible();
+  await scan('share');
+  await page.screenshot({ path: path.join(OUT, 'share-dialog.png') });
+  await open(page, fs.readFileSync(path.join(__dirname, '..', 'engine', 'testdata', 'links', 'read-repair.link'), 'utf8').trim(), '?embed');
+  await scan('embed');
+});
