@@ -2,7 +2,7 @@
 // No browser download: it launches the system Chromium (Debian: /usr/bin/chromium, or $CHROMIUM).
 import { defineConfig } from '@playwright/test';
 
-const PORT = 4173;
+const PORT = Number(process.env.E2E_PORT || 4173);
 
 export default defineConfig({
   testDir: 'e2e',
