@@ -7,6 +7,7 @@
 
 use crate::anim::{self, Hits};
 use crate::api;
+use crate::components::consistency::{Consistency, ConsistencyData};
 use crate::components::controls::{Controls, ControlsView};
 use crate::components::event_log::{self, EventLog};
 use crate::components::gallery::{self, Gallery};
@@ -126,6 +127,13 @@ pub fn app() -> Html {
             ResultsData::default()
         }
     });
+    let consistency = use_memo((m.slow_rev, m.tab == Tab::Consistency), |(_, shown)| {
+        if *shown {
+            ConsistencyData::build(&sim)
+        } else {
+            ConsistencyData::default()
+        }
+    });
     let log = use_memo((m.slow_rev, m.log_mask, m.log_node), |(_, mask, node)| {
         event_log::build(&sim, *mask, *node)
     });
@@ -143,13 +151,26 @@ pub fn app() -> Html {
         })
     });
     // The diagram follows the clock every frame while it is shown, and costs nothing otherwise.
-    let diagram = use_memo((m.diagram, now, sim.trace().len()), |(shown, _, _)| {
+    // Operations of linearizability counterexamples, outlined in the diagram (slow refresh).
+    let flagged = use_memo((m.slow_rev, m.diagram), |(_, shown)| {
         Rc::new(if *shown {
-            crate::spacetime::build(&sim, DIAGRAM_WINDOW, false)
+            crate::components::consistency::counterexample_ops(&sim)
         } else {
-            crate::spacetime::SpaceTime::default()
+            Default::default()
         })
     });
+    let diagram = use_memo(
+        (m.diagram, now, sim.trace().len(), (*flagged).clone()),
+        |(shown, _, _, flagged)| {
+            Rc::new(if *shown {
+                let mut d = crate::spacetime::build(&sim, DIAGRAM_WINDOW, false);
+                crate::spacetime::flag_ops(&mut d, flagged);
+                d
+            } else {
+                crate::spacetime::SpaceTime::default()
+            })
+        },
+    );
     // Refreshed with the other result panels (a few times a second at most), not every frame.
     let client_results = use_memo((m.slow_rev, m.sim.as_ptr() as usize), |_| {
         Rc::new(crate::components::cluster::client_results(&sim))
@@ -210,6 +231,10 @@ pub fn app() -> Html {
         Tab::Results => (
             "results",
             html! { <Results data={results.clone()} dispatch={dispatch.clone()} /> },
+        ),
+        Tab::Consistency => (
+            "consistency",
+            html! { <Consistency data={(*consistency).clone()} /> },
         ),
     };
     let notice = m.notice.as_ref().map(|x| {
@@ -380,6 +405,7 @@ pub fn app() -> Html {
                             None => "Inspect".into(),
                         }, "inspector") }
                         { tab(Tab::Results, if anomalies > 0 { format!("Results ({anomalies}!)") } else { "Results".into() }, "results") }
+                        { tab(Tab::Consistency, "Consistency".into(), "consistency") }
                     </div>
                     <div class="panel" role="tabpanel" id={format!("panel-{panel_id}")} aria-labelledby={format!("tab-{panel_id}")}>
                         { panel }

@@ -39,6 +39,8 @@ pub struct Span {
     pub end: Option<Time>,
     pub label: String,
     pub ok: bool,
+    /// Part of a linearizability counterexample (see [`flag_ops`]).
+    pub flagged: bool,
 }
 
 /// A moment on a lane: a crash, a restart, a role change.
@@ -176,6 +178,7 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
                 end: op.complete.filter(|c| *c <= t1),
                 label: format!("#{} {what}{outcome}", op.id),
                 ok,
+                flagged: false,
             }
         })
         .collect();
@@ -186,6 +189,16 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
         arrows,
         spans,
         ticks,
+    }
+}
+
+/// Marks the spans of `ops` (operations that cannot be ordered linearizably).
+pub fn flag_ops(d: &mut SpaceTime, ops: &std::collections::BTreeSet<OpId>) {
+    for s in &mut d.spans {
+        if ops.contains(&s.op) {
+            s.flagged = true;
+            s.label.push_str(" · in a linearizability counterexample");
+        }
     }
 }
 

@@ -48,6 +48,8 @@ pub enum Tab {
     Controls,
     Inspector,
     Results,
+    /// Metrics, linearizability, charts and sweeps (components/consistency.rs).
+    Consistency,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,10 +1,12 @@
-//! Engine throughput and seek time on a one-million-event run (criterion).
+//! Engine throughput and seek time on a one-million-event run; the linearizability checker on
+//! 10,000-operation histories; a W×R sweep over N = 5 (criterion).
 //! `cargo xtask bench` runs this and prints the figures in its table.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use criterion::{BenchmarkId, Criterion, Throughput};
     use replica_engine::bench::{self, busy_scenario, run_events};
+    use replica_engine::check::linear;
     use replica_engine::scenario::SyncMode;
     use replica_engine::Simulation;
     use std::time::Duration;
@@ -38,6 +40,34 @@ mod native {
                 sim.seek(end);
                 t
             })
+        });
+        g.finish();
+
+        let mut g = c.benchmark_group("linearizability");
+        g.sample_size(20);
+        g.throughput(Throughput::Elements(10_000));
+        for (name, s) in [
+            ("leaderless", bench::busy_leaderless()),
+            ("single-leader-async", bench::busy_scenario(SyncMode::Async)),
+            (
+                "leaderless-one-key",
+                bench::one_key(bench::busy_leaderless()),
+            ),
+        ] {
+            let h = bench::history_of(s, 10_000);
+            g.bench_with_input(BenchmarkId::new("check-all-10k-ops", name), &h, |b, h| {
+                b.iter(|| linear::check_all(h, linear::DEFAULT_BUDGET))
+            });
+        }
+        g.finish();
+
+        let mut g = c.benchmark_group("sweep");
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(15))
+            .warm_up_time(Duration::from_secs(1));
+        g.throughput(Throughput::Elements(25));
+        g.bench_function("w-r-over-n5-25-runs", |b| {
+            b.iter(|| bench::sweep_w_r().run_all().len())
         });
         g.finish();
     }

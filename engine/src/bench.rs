@@ -63,6 +63,36 @@ fn busy(strategy: Strategy) -> Scenario {
     }
 }
 
+/// `s` with all its traffic on one key (the hardest case for the linearizability checker).
+pub fn one_key(mut s: Scenario) -> Scenario {
+    if let Some(w) = &mut s.config.workload {
+        w.keys = 1;
+    }
+    s
+}
+
+/// A history of at least `ops` client operations from a busy run of `scenario`.
+pub fn history_of(scenario: Scenario, ops: usize) -> crate::client::History {
+    let mut sim = Simulation::new(scenario);
+    while sim.history().len() < ops && sim.step() {}
+    let mut h = sim.history().clone();
+    h.truncate(ops);
+    h
+}
+
+/// The sweep benchmark: W and R from 1 to 5 over N = 5 leaderless nodes, 25 runs of five
+/// virtual seconds each (`testdata/sweep-leaderless.json`).
+pub fn sweep_w_r() -> crate::sweep::Sweep {
+    use crate::sweep::{Axis, Sweep};
+    let base = crate::scenario::wire::decode(include_str!("../testdata/sweep-leaderless.json"))
+        .expect("the sweep benchmark scenario is valid");
+    Sweep::new(
+        base,
+        vec![Axis::W((1..=5).collect()), Axis::R((1..=5).collect())],
+    )
+    .expect("W and R fit N = 5")
+}
+
 /// Runs `sim` until it has processed `events` events; returns the virtual time reached.
 pub fn run_events(sim: &mut Simulation, events: u64) -> u64 {
     while sim.stats().events < events && sim.step() {}

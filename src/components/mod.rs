@@ -1,6 +1,7 @@
 //! Small components with `PartialEq` props, so unchanged parts skip re-rendering.
 
 pub mod cluster;
+pub mod consistency;
 pub mod controls;
 pub mod event_log;
 pub mod gallery;

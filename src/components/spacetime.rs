@@ -58,7 +58,7 @@ pub fn space_time_view(props: &SpaceTimeProps) -> Html {
                     let y1 = y(s.start.max(d.t0));
                     let y2 = s.end.map_or(H - 8.0, y);
                     html! {
-                        <g class={classes!("st-span", if s.ok { "ok" } else if s.end.is_some() { "bad" } else { "open" })}
+                        <g class={classes!("st-span", if s.ok { "ok" } else if s.end.is_some() { "bad" } else { "open" }, s.flagged.then_some("flagged"))}
                             onclick={seek(s.start)}>
                             <rect x={(x(s.lane) - 4.0).to_string()} y={y1.to_string()} width="8" height={(y2 - y1).max(2.0).to_string()} rx="3" />
                             <title>{ s.label.clone() }</title>

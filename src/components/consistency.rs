@@ -1,0 +1,322 @@
+//! Consistency analysis: the run's metrics, linearizability per key with the operations that
+//! cannot be ordered, charts (replication lag per node, staleness, availability) and a W×R sweep
+//! (leaderless) drawn as a heatmap of the stale-read share.
+//!
+//! The data is built on the model's slow refresh while the tab is shown (never every frame).
+//! The sweep belongs to this component: it runs in slices of events on a short timer so the
+//! page stays responsive, with a progress bar.
+
+use replica_engine::check::linear::{self, Verdict};
+use replica_engine::check::series::Series;
+use replica_engine::check::Metrics;
+use replica_engine::scenario::{Action, ReadFrom, Scenario, Strategy, Workload};
+use replica_engine::sweep::{Axis, RunResult, Sweep};
+use replica_engine::types::{Time, MS};
+use replica_engine::Simulation;
+use std::cell::RefCell;
+use std::rc::Rc;
+use yew::prelude::*;
+
+/// The search budget per key while the page plays (steps).
+const PAGE_CHECK_BUDGET: u64 = 200_000;
+/// Simulation events per sweep slice.
+const SWEEP_SLICE: u64 = 20_000;
+
+/// Every operation of every key's linearizability counterexample.
+pub fn counterexample_ops(
+    sim: &Simulation,
+) -> std::collections::BTreeSet<replica_engine::types::OpId> {
+    linear::check_all(sim.history(), PAGE_CHECK_BUDGET)
+        .into_values()
+        .flat_map(|v| match v {
+            Verdict::Violation { ops } => ops,
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ConsistencyData {
+    pub metrics: Option<Rc<Metrics>>,
+    pub verdicts: Vec<(String, Verdict)>,
+    pub series: Rc<Vec<Series>>,
+    pub now: Time,
+    /// The run's scenario, as the base of a sweep.
+    pub scenario: Option<Rc<Scenario>>,
+    /// Leaderless N, when the run is leaderless.
+    pub n: Option<u16>,
+}
+
+impl ConsistencyData {
+    pub fn build(sim: &Simulation) -> Self {
+        ConsistencyData {
+            metrics: Some(Rc::new(sim.metrics())),
+            verdicts: linear::check_all(sim.history(), PAGE_CHECK_BUDGET)
+                .into_iter()
+                .collect(),
+            series: Rc::new(sim.series()),
+            now: sim.now(),
+            scenario: Some(Rc::new(sim.scenario().clone())),
+            n: match &sim.config().strategy {
+                Strategy::Leaderless(l) => Some(l.n),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// A sweep on screen: runs done, runs in all, results so far.
+type SweepView = Option<(usize, usize, Rc<Vec<RunResult>>)>;
+type Running = Rc<RefCell<Option<Rc<RefCell<Sweep>>>>>;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub data: ConsistencyData,
+}
+
+fn pct(ppm: u32) -> String {
+    format!("{:.1}%", ppm as f64 / 10_000.0)
+}
+
+fn ms(us: Time) -> String {
+    format!("{:.1} ms", us as f64 / MS as f64)
+}
+
+/// A small line chart of some series over [0, now].
+fn chart(title: &str, unit: &str, series: &[&Series], now: Time) -> Html {
+    const W: f64 = 300.0;
+    const H: f64 = 90.0;
+    let max = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.1))
+        .fold(0.0f64, f64::max);
+    let top = if unit == "share" { 1.0 } else { max.max(1.0) };
+    let end = now.max(1) as f64;
+    let colours = [
+        "#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2",
+    ];
+    let lines = series.iter().enumerate().map(|(i, s)| {
+        let pts: Vec<String> = s
+            .points
+            .iter()
+            .map(|(t, v)| {
+                format!(
+                    "{:.1},{:.1}",
+                    *t as f64 / end * W,
+                    H - (v / top).min(1.0) * (H - 4.0)
+                )
+            })
+            .collect();
+        let colour = colours[i % colours.len()];
+        html! { <polyline points={pts.join(" ")} fill="none" stroke={colour} stroke-width="1.5">
+        <title>{ s.name.clone() }</title></polyline> }
+    });
+    let legend = series.iter().enumerate().map(|(i, s)| {
+        html! { <span class="legend" style={format!("color:{}", colours[i % colours.len()])}>{ format!("■ {}", s.name) }</span> }
+    });
+    let top_label = if unit == "share" {
+        "100%".to_string()
+    } else {
+        format!("{top:.0} {unit}")
+    };
+    html! {
+        <figure class="chart" data-chart={title.to_string()}>
+            <figcaption>{ title }<span class="muted">{ format!(" · top {top_label}") }</span></figcaption>
+            <svg viewBox={format!("0 0 {W} {H}")} width="100%" role="img" aria-label={title.to_string()}>
+                <rect x="0" y="0" width={W.to_string()} height={H.to_string()} fill="none" stroke="#ccc" />
+                { for lines }
+            </svg>
+            <div>{ for legend }</div>
+        </figure>
+    }
+}
+
+/// The sweep's base: the run's scenario without its W and R changes (the sweep sets those),
+/// with traffic (a default workload when it has none at the start) and five virtual seconds.
+fn sweep_base(s: &Scenario) -> Scenario {
+    let mut s = s.clone();
+    s.schedule
+        .retain(|e| !matches!(e.action, Action::SetQuorum { .. }));
+    let starts_quiet = s.config.workload.is_none()
+        && !s
+            .schedule
+            .iter()
+            .any(|e| e.at == 0 && matches!(e.action, Action::SetWorkload(Some(_))));
+    if starts_quiet {
+        s.config.workload = Some(Workload {
+            write_every: 40 * MS,
+            read_every: 20 * MS,
+            keys: 3,
+            read_from: ReadFrom::Nearest,
+        });
+    }
+    s.duration = Some(s.end().max(5_000 * MS));
+    s
+}
+
+#[function_component(Consistency)]
+pub fn consistency(props: &Props) -> Html {
+    let d = &props.data;
+    let sweep: UseStateHandle<SweepView> = use_state(|| None);
+    let running = use_mut_ref(|| None::<Rc<RefCell<Sweep>>>);
+    let Some(m) = &d.metrics else {
+        return html! { <div class="consistency"><p>{ "No run yet." }</p></div> };
+    };
+    let bad: Vec<&(String, Verdict)> = d
+        .verdicts
+        .iter()
+        .filter(|(_, v)| !matches!(v, Verdict::Linearizable))
+        .collect();
+    let lag: Vec<&Series> = d
+        .series
+        .iter()
+        .filter(|s| s.name.starts_with("lag n"))
+        .collect();
+    let named = |n: &str| d.series.iter().find(|s| s.name == n);
+    let start_sweep = {
+        let (sweep, running, base, n) = (sweep.clone(), running.clone(), d.scenario.clone(), d.n);
+        Callback::from(move |_: MouseEvent| {
+            let (Some(base), Some(n)) = (base.clone(), n) else {
+                return;
+            };
+            let axes = vec![Axis::W((1..=n).collect()), Axis::R((1..=n).collect())];
+            let Ok(sw) = Sweep::new(sweep_base(&base), axes) else {
+                return;
+            };
+            let total = sw.progress().total;
+            let sw = Rc::new(RefCell::new(sw));
+            *running.borrow_mut() = Some(sw.clone());
+            sweep.set(Some((0, total, Rc::new(Vec::new()))));
+            run_slices(sw, running.clone(), sweep.clone());
+        })
+    };
+    html! {
+        <div class="consistency">
+            <section>
+                <h3>{ "Metrics" }</h3>
+                <table class="metrics">
+                    <tr><th>{ "availability" }</th><td>{ pct(m.availability_ppm) }</td>
+                        <th>{ "throughput" }</th><td>{ format!("{:.1} ops/s", m.throughput_ops_per_s) }</td></tr>
+                    <tr><th>{ "write p50 / p99" }</th><td>{ format!("{} / {}", ms(m.write_latency_us.p50), ms(m.write_latency_us.p99)) }</td>
+                        <th>{ "read p50 / p99" }</th><td>{ format!("{} / {}", ms(m.read_latency_us.p50), ms(m.read_latency_us.p99)) }</td></tr>
+                    <tr><th>{ "stale reads" }</th><td id="stale-share">{ pct(m.stale_read_ppm) }</td>
+                        <th>{ "staleness p99" }</th><td>{ ms(m.staleness_us.p99) }</td></tr>
+                    <tr><th>{ "lost writes" }</th><td>{ m.writes_lost }</td>
+                        <th>{ "anomalies" }</th><td>{ format!("{} stale · {} RYW · {} monotonic · {} prefix · {} conflicts",
+                            m.stale_reads, m.read_your_writes, m.monotonic_reads, m.consistent_prefix, m.conflicts) }</td></tr>
+                </table>
+            </section>
+            <section class="verdicts">
+                <h3>{ "Linearizability" }</h3>
+                if d.verdicts.is_empty() {
+                    <p class="muted">{ "No operations yet." }</p>
+                } else if bad.is_empty() {
+                    <p class="ok" id="linearizable">{ format!("All {} keys linearizable.", d.verdicts.len()) }</p>
+                } else {
+                    <ul>
+                    { for bad.iter().map(|(k, v)| match v {
+                        Verdict::Violation { ops } => html! { <li class="bad" data-key={k.clone()}
+                            data-ops={ops.iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" ")}>
+                            { format!("{k}: not linearizable — these cannot be ordered: {}",
+                                ops.iter().map(|o| format!("#{o}")).collect::<Vec<_>>().join(" ")) }
+                        </li> },
+                        Verdict::Unknown { steps } => html! { <li>{ format!("{k}: undecided after {steps} steps") }</li> },
+                        Verdict::Linearizable => html! {},
+                    }) }
+                    </ul>
+                    <p class="muted">{ format!("{} other keys linearizable.", d.verdicts.len() - bad.len()) }</p>
+                }
+            </section>
+            <section class="charts">
+                <h3>{ "Over time" }</h3>
+                { chart("replication lag", "entries", &lag, d.now) }
+                { named("lag-ms n1").map(|_| {
+                    let ages: Vec<&Series> = d.series.iter().filter(|s| s.name.starts_with("lag-ms")).collect();
+                    chart("replication lag (time)", "ms", &ages, d.now)
+                }).unwrap_or_default() }
+                { named("staleness").map(|s| chart("staleness of reads", "ms", &[s], d.now)).unwrap_or_default() }
+                { named("availability").map(|s| chart("availability", "share", &[s], d.now)).unwrap_or_default() }
+            </section>
+            if let Some(n) = d.n {
+                <section class="sweep">
+                    <h3>{ "Sweep W × R" }</h3>
+                    <p class="muted">{ format!("Runs this run's scenario again (same seed and actions, except W and R; a default workload if it has none; at least 5 virtual seconds) for every W and R from 1 to {n}.") }</p>
+                    <button id="run-sweep" onclick={start_sweep}
+                        disabled={sweep.as_ref().is_some_and(|s| s.0 < s.1)}>{ "Run sweep" }</button>
+                    { sweep.as_ref().map(|(done, total, results)| html! { <>
+                        <progress id="sweep-progress" max={total.to_string()} value={done.to_string()} />
+                        <span class="muted">{ format!(" {done} / {total} runs") }</span>
+                        { heatmap(n, results) }
+                    </> }).unwrap_or_default() }
+                </section>
+            }
+        </div>
+    }
+}
+
+/// Runs a slice of the sweep, shows progress, and schedules the next slice.
+fn run_slices(sw: Rc<RefCell<Sweep>>, running: Running, out: UseStateHandle<SweepView>) {
+    // Stop if another sweep replaced this one.
+    if !running
+        .borrow()
+        .as_ref()
+        .is_some_and(|r| Rc::ptr_eq(r, &sw))
+    {
+        return;
+    }
+    let p = sw.borrow_mut().step(SWEEP_SLICE);
+    out.set(Some((
+        p.done,
+        p.total,
+        Rc::new(sw.borrow().results().to_vec()),
+    )));
+    if !p.finished() {
+        gloo_timers::callback::Timeout::new(0, move || run_slices(sw, running, out)).forget();
+    }
+}
+
+/// Stale-read share per (W, R): rows W, columns R.
+fn heatmap(n: u16, results: &[RunResult]) -> Html {
+    let cell = 26.0;
+    let max = results
+        .iter()
+        .map(|r| r.stale_read_ppm)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let cells = results.iter().enumerate().map(|(i, r)| {
+        let (w, rr) = (i / n as usize, i % n as usize);
+        let share = r.stale_read_ppm as f64 / max as f64;
+        let fill = format!("rgba(220,38,38,{:.2})", 0.08 + 0.92 * share);
+        let label = format!(
+            "W={} R={}: {:.1}% stale, write p99 {:.0} ms, availability {:.1}%",
+            w + 1,
+            rr + 1,
+            r.stale_read_ppm as f64 / 10_000.0,
+            r.write_p99_us as f64 / 1000.0,
+            r.availability_ppm as f64 / 10_000.0
+        );
+        html! {
+            <g class="cell" data-w={(w + 1).to_string()} data-r={(rr + 1).to_string()}
+                data-stale={r.stale_read_ppm.to_string()}>
+                <rect x={(30.0 + rr as f64 * cell).to_string()} y={(14.0 + w as f64 * cell).to_string()}
+                    width={(cell - 2.0).to_string()} height={(cell - 2.0).to_string()} fill={fill}
+                    stroke={if (w + rr + 2) as u16 > n { "#16a34a" } else { "none" }}>
+                    <title>{ label }</title>
+                </rect>
+            </g>
+        }
+    });
+    let size = 30.0 + n as f64 * cell;
+    html! {
+        <figure class="heatmap">
+            <svg viewBox={format!("0 0 {} {}", size + 4.0, size)} width={(size * 1.4).to_string()} role="img"
+                aria-label="Stale-read share by W (rows) and R (columns)">
+                { for (1..=n).map(|r| html! { <text x={(30.0 + (r - 1) as f64 * cell + 8.0).to_string()} y="10" font-size="9">{ format!("R{r}") }</text> }) }
+                { for (1..=n).map(|w| html! { <text x="4" y={(14.0 + (w - 1) as f64 * cell + 16.0).to_string()} font-size="9">{ format!("W{w}") }</text> }) }
+                { for cells }
+            </svg>
+            <figcaption class="muted">{ format!("stale-read share (darkest = {:.1}%); green border: W + R > N", max as f64 / 10_000.0) }</figcaption>
+        </figure>
+    }
+}
