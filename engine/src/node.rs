@@ -140,7 +140,7 @@ pub enum Msg {
         epoch: u64,
         prev_lsn: u64,
         prev_epoch: u64,
-        entries: Vec<Entry>,
+        entries: Vec<std::rc::Rc<Entry>>,
         last_lsn: u64,
     },
     /// `ok`: the receiver's log matches the leader's through `lsn`. Not ok: retry from `lsn + 1`.
