@@ -1339,7 +1339,7 @@ impl World {
                 to,
                 kind: msg.kind(),
                 arrive,
-                summary: msg.summary(),
+                summary: msg.digest(),
             },
         );
         self.in_flight.insert(
