@@ -104,7 +104,7 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
                         end: t1,
                         arrive: *arrive,
                         dropped: None,
-                        summary: summary.clone(),
+                        summary: summary.to_string(),
                     },
                 );
             }

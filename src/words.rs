@@ -388,7 +388,7 @@ pub fn describe(e: &TraceEvent, cx: &Context) -> String {
             kind,
             summary,
             ..
-        } if summary.starts_with(kind.name()) => format!("{from} → {to} {summary}"),
+        } if summary.to_string().starts_with(kind.name()) => format!("{from} → {to} {summary}"),
         TraceKind::Sent {
             from,
             to,

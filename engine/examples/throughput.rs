@@ -1,4 +1,5 @@
-//! Quick throughput check: `cargo run --release -p replica-engine --example throughput [EVENTS]`.
+//! Quick throughput check:
+//! `cargo run --profile bench -p replica-engine --example throughput [EVENTS] [SCENARIO]`.
 //! Prints events per second for each benchmark scenario and the time to seek back to the middle
 //! of the run and forward to its end again.
 use replica_engine::bench::{self, run_events};
@@ -10,11 +11,15 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
+    let only = std::env::args().nth(2);
     println!(
         "{:<26} {:>14} {:>10} {:>10} {:>14} {:>14}",
         "scenario", "events/s", "virtual s", "trace", "seek middle", "seek end"
     );
     for (name, scenario) in bench::all() {
+        if only.as_ref().is_some_and(|o| o != name) {
+            continue;
+        }
         let t0 = Instant::now();
         let mut sim = Simulation::new(scenario);
         let end = run_events(&mut sim, events);

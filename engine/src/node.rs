@@ -140,7 +140,7 @@ pub enum Msg {
         epoch: u64,
         prev_lsn: u64,
         prev_epoch: u64,
-        entries: Vec<Entry>,
+        entries: Vec<std::rc::Rc<Entry>>,
         last_lsn: u64,
     },
     /// `ok`: the receiver's log matches the leader's through `lsn`. Not ok: retry from `lsn + 1`.
@@ -304,6 +304,38 @@ impl Msg {
 
     /// A short human-readable payload ("append lsn 4..5 (x=3, y=1)").
     pub fn summary(&self) -> String {
+        self.digest().to_string()
+    }
+
+    /// The summary, kept as the values it is made of for the common messages (see
+    /// [`crate::trace::Summary`]).
+    pub fn digest(&self) -> crate::trace::Summary {
+        use crate::trace::Summary;
+        match self {
+            Msg::Append {
+                epoch,
+                prev_lsn,
+                entries,
+                ..
+            } => Summary::Append {
+                epoch: *epoch,
+                prev_lsn: *prev_lsn,
+                shown: [0, 1, 2].map(|i| entries.get(i).cloned()),
+                first: entries.first().map_or(0, |e| e.lsn),
+                last: entries.last().map_or(0, |e| e.lsn),
+                count: entries.len(),
+            },
+            Msg::AppendResp { epoch, ok, lsn } => Summary::AppendResp {
+                epoch: *epoch,
+                ok: *ok,
+                lsn: *lsn,
+            },
+            other => Summary::Text(other.text()),
+        }
+    }
+
+    /// The summary's text, built at once.
+    fn text(&self) -> String {
         match self {
             Msg::ClientWrite { op, key, value, .. } => format!("write #{op} {key}={value}"),
             Msg::ClientRead { op, key, .. } => format!("read #{op} {key}"),
@@ -329,39 +361,8 @@ impl Msg {
                 Reply::NotLeader { hint: None } => format!("#{op} not leader, leader unknown"),
                 Reply::Failed { reason, .. } => format!("#{op} failed: {reason}"),
             },
-            Msg::Append {
-                epoch,
-                prev_lsn,
-                entries,
-                ..
-            } => match (entries.first(), entries.last()) {
-                (Some(a), Some(b)) => {
-                    let kv: Vec<String> = entries
-                        .iter()
-                        .take(3)
-                        .map(|e| format!("{}={}", e.key, e.value))
-                        .collect();
-                    let more = if entries.len() > 3 { ", ..." } else { "" };
-                    if a.lsn == b.lsn {
-                        format!("append lsn {} ({}{more}), epoch {epoch}", a.lsn, kv.join(", "))
-                    } else {
-                        format!(
-                            "append lsn {}..{} ({}{more}), epoch {epoch}",
-                            a.lsn,
-                            b.lsn,
-                            kv.join(", ")
-                        )
-                    }
-                }
-                _ => format!("heartbeat, epoch {epoch}, at lsn {prev_lsn}"),
-            },
-            Msg::AppendResp { epoch, ok, lsn } => {
-                if *ok {
-                    format!("ack through lsn {lsn}, epoch {epoch}")
-                } else {
-                    format!("reject (has lsn {lsn}), epoch {epoch}")
-                }
-            }
+            // Kept as values: see `digest`.
+            Msg::Append { .. } | Msg::AppendResp { .. } => self.digest().to_string(),
             Msg::RequestVote {
                 epoch,
                 last_lsn,

@@ -11,10 +11,14 @@
 //!
 //! Retention is bounded, so a run left playing for hours does not grow without limit:
 //! - the trace keeps at least the newest [`TRACE_KEEP`] events (at most half as many again before
-//!   the oldest are dropped in one go); [`Simulation::trace_start`] says where it starts. Seeking
-//!   back before the kept trace restores a checkpoint and re-runs from there: the trace then starts
-//!   at that checkpoint.
-//! - at most [`MAX_CHECKPOINTS`] checkpoints, [`CHECKPOINT_EVERY`] events apart; when the cap is
+//!   the oldest are dropped in one go); [`Simulation::trace_start`] says where it starts. A seek
+//!   restores a checkpoint and re-runs from there; when the trace between the kept part and that
+//!   checkpoint is not known (seeking back before the kept trace, or far forward after that), the
+//!   trace starts again at the checkpoint.
+//! - at most [`MAX_CHECKPOINTS`] checkpoints, whose summed size (writes held by nodes) stays under
+//!   [`CHECKPOINT_BUDGET`], [`CHECKPOINT_EVERY`] events apart (further apart once the world is big:
+//!   one event per 8 writes held by nodes, so copying the world stays a small part of the run);
+//!   when a cap is
 //!   reached every other checkpoint of the older half is dropped, so gaps double going back in
 //!   time (and the first one, at time 0, always stays). A seek costs restoring one checkpoint and
 //!   re-running at most one gap.
@@ -40,7 +44,9 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 /// How many events between two checkpoints (before older ones are thinned).
 pub const CHECKPOINT_EVERY: u64 = 5_000;
 /// At most this many checkpoints are kept.
-pub const MAX_CHECKPOINTS: usize = 128;
+pub const MAX_CHECKPOINTS: usize = 256;
+/// The checkpoints' summed size (in writes held by nodes, see `world_size`) is kept under this.
+pub const CHECKPOINT_BUDGET: u64 = 2_000_000;
 /// The trace keeps at least this many of its newest events.
 pub const TRACE_KEEP: usize = 150_000;
 /// A client retries this long after a "not leader, leader unknown" answer.
@@ -170,6 +176,8 @@ struct Checkpoint {
     anomalies_len: usize,
     /// Absolute index in the trace of the first event after that moment.
     trace_at: usize,
+    /// `world_size` then.
+    size: u64,
 }
 
 /// A deterministic run of one scenario, which can be stepped, run forward and sought backwards.
@@ -188,6 +196,16 @@ pub struct Simulation {
     last_checkpoint_events: u64,
     /// No operation before this index of the history is pending.
     pending_from: usize,
+    /// After a seek back: the history and anomalies as of the furthest point reached, from which
+    /// checkpoints (back, or forward up to that point) take theirs.
+    future: Option<Future>,
+}
+
+struct Future {
+    /// The event count of that point.
+    events: u64,
+    history: History,
+    anomalies: Vec<Anomaly>,
 }
 
 impl Simulation {
@@ -211,6 +229,7 @@ impl Simulation {
             checkpoints: Vec::new(),
             last_checkpoint_events: 0,
             pending_from: 0,
+            future: None,
         };
         sim.checkpoint();
         sim
@@ -300,8 +319,6 @@ impl Simulation {
     /// Moves to time `t`, backwards or forwards.
     pub fn seek(&mut self, t: Time) {
         let events = self.world.stats.events;
-        let trace_end = self.trace_base + self.trace.len();
-        let ahead_end = self.ahead_base + self.ahead.len();
         let target = if t < self.world.now {
             Some(
                 self.checkpoints
@@ -310,21 +327,13 @@ impl Simulation {
                     .unwrap_or(0),
             )
         } else {
-            // Forward: the latest checkpoint up to `t` that is further on and whose trace is
-            // known; otherwise just run.
-            let reach = if self.ahead.is_empty() {
-                trace_end
-            } else if self.ahead_base == trace_end {
-                ahead_end
-            } else {
-                trace_end
-            };
+            // Forward: the latest checkpoint up to `t` that is further on, if any.
             self.checkpoints
                 .iter()
                 .rposition(|c| c.world.now <= t)
                 .filter(|&i| {
-                    let c = &self.checkpoints[i];
-                    c.world.stats.events > events && c.trace_at <= reach
+                    let e = self.checkpoints[i].world.stats.events;
+                    e > events && self.future.as_ref().is_some_and(|f| e <= f.events)
                 })
         };
         if let Some(i) = target {
@@ -355,24 +364,42 @@ impl Simulation {
             }
             self.bound_ahead();
         } else {
-            // Forward: take the trace up to `at` from the known future.
-            let skip = self.ahead_base.max(trace_end) - self.ahead_base;
-            self.ahead.drain(..skip);
-            let n = at - trace_end;
-            self.trace.extend(self.ahead.drain(..n));
+            // Forward: the trace up to `at` from the known future when it joins the kept trace;
+            // otherwise the trace starts again at the checkpoint.
+            let ahead_end = self.ahead_base + self.ahead.len();
+            if self.ahead_base <= at && at <= ahead_end {
+                if self.ahead_base <= trace_end {
+                    self.ahead.drain(..trace_end - self.ahead_base);
+                    self.trace.extend(self.ahead.drain(..at - trace_end));
+                } else {
+                    self.ahead.drain(..at - self.ahead_base);
+                    self.trace.clear();
+                    self.trace_base = at;
+                }
+            } else {
+                self.ahead.clear();
+                self.trace.clear();
+                self.trace_base = at;
+            }
             self.ahead_base = at;
         }
         let cp = &self.checkpoints[i];
         let mut world = cp.world.clone();
-        let mut history = std::mem::take(&mut self.world.history);
-        history.truncate(cp.history_len);
+        let events = self.world.stats.events;
+        if self.future.as_ref().is_none_or(|f| f.events < events) {
+            self.future = Some(Future {
+                events,
+                history: std::mem::take(&mut self.world.history),
+                anomalies: std::mem::take(&mut self.world.anomalies),
+            });
+        }
+        let future = self.future.as_ref().expect("just set");
+        let mut history = future.history[..cp.history_len].to_vec();
         for (k, op) in &cp.pending {
             history[*k] = op.clone();
         }
         world.history = history;
-        let mut anomalies = std::mem::take(&mut self.world.anomalies);
-        anomalies.truncate(cp.anomalies_len);
-        world.anomalies = anomalies;
+        world.anomalies = future.anomalies[..cp.anomalies_len].to_vec();
         self.world = world;
         self.pending_from = cp.pending.first().map_or(cp.history_len, |(k, _)| *k);
         self.last_checkpoint_events = self.world.stats.events;
@@ -382,6 +409,13 @@ impl Simulation {
     /// After one step: drop the known future just re-run, take a checkpoint when due, bound the
     /// trace.
     fn after_step(&mut self) {
+        if self
+            .future
+            .as_ref()
+            .is_some_and(|f| f.events < self.world.stats.events)
+        {
+            self.future = None; // Further than ever before.
+        }
         if !self.ahead.is_empty() {
             let end = self.trace_base + self.trace.len();
             while self.ahead_base < end && self.ahead.pop_front().is_some() {
@@ -389,7 +423,7 @@ impl Simulation {
             }
         }
         let events = self.world.stats.events;
-        if events >= self.last_checkpoint_events + CHECKPOINT_EVERY {
+        if events >= self.last_checkpoint_events + self.checkpoint_spacing() {
             self.last_checkpoint_events = events;
             let last = self.checkpoints.last().map_or(0, |c| c.world.stats.events);
             if events > last {
@@ -399,6 +433,17 @@ impl Simulation {
         if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2 {
             self.bound_trace();
         }
+    }
+
+    /// Events between checkpoints: [`CHECKPOINT_EVERY`], or more once the world is big, so that
+    /// copying it stays a small part of the run (the copy grows with the writes every node holds).
+    fn checkpoint_spacing(&self) -> u64 {
+        CHECKPOINT_EVERY.max(self.world_size() / 8)
+    }
+
+    /// A proxy for the size of a copy of the world: the writes its nodes hold, at least 1,000.
+    fn world_size(&self) -> u64 {
+        (self.world.accepted * self.world.nodes.len() as u64).max(1_000)
     }
 
     fn bound_trace(&mut self) {
@@ -435,14 +480,19 @@ impl Simulation {
         let (history_len, anomalies_len) = (history.len(), anomalies.len());
         w.history = history;
         w.anomalies = anomalies;
+        let size = self.world_size();
         self.checkpoints.push(Checkpoint {
             world,
             history_len,
             pending,
             anomalies_len,
             trace_at: self.trace_base + self.trace.len(),
+            size,
         });
-        if self.checkpoints.len() > MAX_CHECKPOINTS {
+        while self.checkpoints.len() > MAX_CHECKPOINTS
+            || (self.checkpoints.len() > 4
+                && self.checkpoints.iter().map(|c| c.size).sum::<u64>() > CHECKPOINT_BUDGET)
+        {
             // Thin the older half: drop every other one (never the first, at time 0).
             let half = self.checkpoints.len() / 2;
             let mut k = 0;
@@ -469,6 +519,7 @@ impl Simulation {
         self.last_checkpoint_events = self.world.stats.events;
         // The run forks: what was computed after now no longer happens.
         self.ahead.clear();
+        self.future = None;
         dropped
     }
 
@@ -1390,7 +1441,7 @@ impl World {
                 to,
                 kind: msg.kind(),
                 arrive,
-                summary: msg.summary(),
+                summary: msg.digest(),
             },
         );
         self.in_flight.insert(

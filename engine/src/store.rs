@@ -6,6 +6,7 @@
 use crate::types::{OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// One replicated write in a leader's log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -38,7 +39,9 @@ pub struct Log {
     base_epoch: u64,
     base_data: BTreeMap<String, Cell>,
     base_writes: BTreeSet<OpId>,
-    entries: Vec<Entry>,
+    /// Shared with the replication messages that carry them and with checkpoints (an entry
+    /// never changes), so copying a log or shipping entries copies pointers.
+    entries: Vec<Rc<Entry>>,
     /// Writes held in `entries`, by lsn, so "does this node hold write w" is a lookup.
     entry_writes: BTreeMap<OpId, u64>,
     data: BTreeMap<String, Cell>,
@@ -80,11 +83,13 @@ impl Log {
         if lsn <= self.base_lsn {
             return None;
         }
-        self.entries.get((lsn - self.base_lsn - 1) as usize)
+        self.entries
+            .get((lsn - self.base_lsn - 1) as usize)
+            .map(|e| &**e)
     }
 
     /// Up to `max` entries starting at `from` (which must be above the snapshot).
-    pub fn entries_from(&self, from: u64, max: usize) -> &[Entry] {
+    pub fn entries_from(&self, from: u64, max: usize) -> &[Rc<Entry>] {
         if from <= self.base_lsn {
             return &[];
         }
@@ -93,12 +98,12 @@ impl Log {
         &self.entries[start..end]
     }
 
-    pub fn entries(&self) -> &[Entry] {
+    pub fn entries(&self) -> &[Rc<Entry>] {
         &self.entries
     }
 
     /// Appends the next entry and applies it. The caller guarantees `e.lsn == last_lsn() + 1`.
-    pub fn append(&mut self, e: Entry) {
+    pub fn append(&mut self, e: Rc<Entry>) {
         debug_assert_eq!(e.lsn, self.last_lsn() + 1, "log entries must be contiguous");
         self.data.insert(
             e.key.clone(),
@@ -212,15 +217,15 @@ impl Log {
 mod tests {
     use super::*;
 
-    fn e(lsn: u64, epoch: u64, key: &str, value: &str, write: OpId) -> Entry {
-        Entry {
+    fn e(lsn: u64, epoch: u64, key: &str, value: &str, write: OpId) -> Rc<Entry> {
+        Rc::new(Entry {
             lsn,
             epoch,
             key: key.into(),
             value: value.into(),
             write,
             at: 0,
-        }
+        })
     }
 
     #[test]

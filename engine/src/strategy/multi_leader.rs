@@ -23,8 +23,8 @@ pub const MAX_STREAM: usize = 64;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Durable {
     pub store: VStore,
-    /// Every write this node applied, in order.
-    pub log: Vec<Replicated>,
+    /// Every write this node applied, in order (shared with checkpoints: an entry never changes).
+    pub log: Vec<std::rc::Rc<Replicated>>,
     /// This node's write counter.
     pub counter: u64,
 }
@@ -181,11 +181,11 @@ impl MultiLeaderNode {
                     .store
                     .apply(&key, version.clone(), cfg.resolution);
                 report(applied, op, out, &key);
-                self.durable.log.push(Replicated {
+                self.durable.log.push(std::rc::Rc::new(Replicated {
                     key,
                     version,
                     path: vec![ctx.id],
-                });
+                }));
                 let leaders: BTreeSet<NodeId> = if cfg.cross_sync {
                     (0..cfg.regions)
                         .map(|r| cfg.leader_of(r))
@@ -252,7 +252,7 @@ impl MultiLeaderNode {
                         });
                     }
                     e.path.push(ctx.id);
-                    self.durable.log.push(e);
+                    self.durable.log.push(std::rc::Rc::new(e));
                     fresh = true;
                 }
                 out.push(Effect::Send {
@@ -292,7 +292,7 @@ impl MultiLeaderNode {
             let entries: Vec<Replicated> = self.durable.log[from as usize..upto as usize]
                 .iter()
                 .filter(|e| Self::wants(cfg, id, t, e))
-                .cloned()
+                .map(|e| (**e).clone())
                 .collect();
             if entries.is_empty() && fresh {
                 // Nothing this peer needs; just move its mark on the next resend.

@@ -318,14 +318,14 @@ impl SingleLeaderNode {
         }
         let lsn = self.durable.log.last_lsn() + 1;
         let epoch = self.durable.epoch;
-        self.durable.log.append(Entry {
+        self.durable.log.append(std::rc::Rc::new(Entry {
             lsn,
             epoch,
             key,
             value,
             write: op,
             at: ctx.now,
-        });
+        }));
         out.push(Effect::Accepted {
             write: op,
             dot: None,
@@ -401,7 +401,7 @@ impl SingleLeaderNode {
         epoch: u64,
         prev_lsn: u64,
         prev_epoch: u64,
-        entries: Vec<Entry>,
+        entries: Vec<std::rc::Rc<Entry>>,
         leader_last: u64,
         out: &mut Vec<Effect>,
     ) {
