@@ -1,6 +1,7 @@
 // The Consistency tab: metrics, linearizability per key, charts that follow the run, and a W×R
 // sweep (leaderless) that runs in slices with a progress bar and ends in a heatmap.
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { watchErrors, boot, choose, state, OUT } from './support';
 import * as path from 'path';
 
@@ -18,10 +19,15 @@ test('metrics, verdicts and charts follow the run', async ({ page }) => {
   await forward(page, 3000);
   const panel = page.locator('#panel-consistency');
   await expect(panel.locator('table.metrics')).toContainText('availability');
-  await expect(panel.locator('figure.chart')).toHaveCount(4); // lag, lag in time, staleness, availability
+  await expect(panel.locator('figure.chart')).toHaveCount(5); // latency, lag, lag in time, staleness, availability
   await expect(panel.locator('figure.chart[data-chart="replication lag"] polyline').first()).toHaveAttribute('points', /( [\d.]+,[\d.]+){10}/);
   await expect(panel.locator('.verdicts')).toContainText(/linearizable/);
   await page.screenshot({ path: path.join(OUT, 'consistency-single-leader.png') });
+  const scan = await new AxeBuilder({ page }).include('#panel-consistency').analyze();
+  const bad = scan.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target}`);
+  expect(bad, bad.join('\n')).toEqual([]);
   expect(errors, errors.join('\n')).toEqual([]);
 });
 

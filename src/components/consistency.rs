@@ -9,6 +9,7 @@
 use replica_engine::check::linear::{self, Verdict};
 use replica_engine::check::series::Series;
 use replica_engine::check::Metrics;
+use replica_engine::client::OpResult;
 use replica_engine::scenario::{Action, ReadFrom, Scenario, Strategy, Workload};
 use replica_engine::sweep::{Axis, RunResult, Sweep};
 use replica_engine::types::{Time, MS};
@@ -45,6 +46,8 @@ pub struct ConsistencyData {
     pub scenario: Option<Rc<Scenario>>,
     /// Leaderless N, when the run is leaderless.
     pub n: Option<u16>,
+    /// Latencies of successful writes and reads, in µs.
+    pub latencies: Rc<(Vec<Time>, Vec<Time>)>,
 }
 
 impl ConsistencyData {
@@ -61,6 +64,19 @@ impl ConsistencyData {
                 Strategy::Leaderless(l) => Some(l.n),
                 _ => None,
             },
+            latencies: Rc::new({
+                let ok = |write: bool| -> Vec<Time> {
+                    sim.history()
+                        .iter()
+                        .filter(|o| o.is_write() == write)
+                        .filter(|o| {
+                            matches!(o.result, OpResult::Written { .. } | OpResult::Read { .. })
+                        })
+                        .filter_map(|o| o.latency())
+                        .collect()
+                };
+                (ok(true), ok(false))
+            }),
         }
     }
 }
@@ -112,7 +128,7 @@ fn chart(title: &str, unit: &str, series: &[&Series], now: Time) -> Html {
         <title>{ s.name.clone() }</title></polyline> }
     });
     let legend = series.iter().enumerate().map(|(i, s)| {
-        html! { <span class="legend" style={format!("color:{}", colours[i % colours.len()])}>{ format!("■ {}", s.name) }</span> }
+        html! { <span class="c-legend"><i class="swatch" style={format!("background:{}", colours[i % colours.len()])}></i>{ s.name.clone() }</span> }
     });
     let top_label = if unit == "share" {
         "100%".to_string()
@@ -127,6 +143,63 @@ fn chart(title: &str, unit: &str, series: &[&Series], now: Time) -> Html {
                 { for lines }
             </svg>
             <div>{ for legend }</div>
+        </figure>
+    }
+}
+
+/// Latency distribution: a histogram of writes and reads side by side, 24 buckets up to the
+/// slowest operation (at most one virtual second shown; slower ones fall in the last bucket).
+fn histogram(writes: &[Time], reads: &[Time]) -> Html {
+    const W: f64 = 300.0;
+    const H: f64 = 80.0;
+    const B: usize = 24;
+    let top = writes
+        .iter()
+        .chain(reads)
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .clamp(MS, 1_000 * MS);
+    let count = |xs: &[Time]| {
+        let mut c = [0usize; B];
+        for x in xs {
+            c[((*x as f64 / top as f64 * B as f64) as usize).min(B - 1)] += 1;
+        }
+        c
+    };
+    let (cw, cr) = (count(writes), count(reads));
+    let most = cw
+        .iter()
+        .chain(cr.iter())
+        .copied()
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let bw = W / B as f64;
+    let bars = (0..B).flat_map(|i| {
+        [
+            (cw[i], 0.0, "#ea580c", "writes"),
+            (cr[i], bw / 2.0, "#0891b2", "reads"),
+        ]
+        .into_iter()
+        .filter(|(c, ..)| *c > 0)
+        .map(move |(c, dx, fill, what)| {
+            let h = c as f64 / most as f64 * (H - 4.0);
+            let lo = top as f64 / B as f64 * i as f64 / MS as f64;
+            html! { <rect x={format!("{:.1}", i as f64 * bw + dx)} y={format!("{:.1}", H - h)}
+            width={format!("{:.1}", bw / 2.0 - 0.5)} height={format!("{h:.1}")} fill={fill}>
+            <title>{ format!("{c} {what} from {lo:.0} ms") }</title></rect> }
+        })
+        .collect::<Vec<_>>()
+    });
+    html! {
+        <figure class="chart" data-chart="latency distribution">
+            <figcaption>{ "latency distribution" }<span class="muted">{ format!(" · 0 to {:.0} ms", top as f64 / MS as f64) }</span></figcaption>
+            <svg viewBox={format!("0 0 {W} {H}")} width="100%" role="img" aria-label="latency distribution">
+                <rect x="0" y="0" width={W.to_string()} height={H.to_string()} fill="none" stroke="#ccc" />
+                { for bars }
+            </svg>
+            <div><span class="c-legend"><i class="swatch" style="background:#ea580c"></i>{ "writes" }</span><span class="c-legend"><i class="swatch" style="background:#0891b2"></i>{ "reads" }</span></div>
         </figure>
     }
 }
@@ -190,20 +263,21 @@ pub fn consistency(props: &Props) -> Html {
             run_slices(sw, running.clone(), sweep.clone());
         })
     };
+    // Focusable, so the scrolling panel can be scrolled from the keyboard.
     html! {
-        <div class="consistency">
+        <div class="consistency" tabindex="0" role="region" aria-label="Consistency analysis">
             <section>
                 <h3>{ "Metrics" }</h3>
                 <table class="metrics">
-                    <tr><th>{ "availability" }</th><td>{ pct(m.availability_ppm) }</td>
-                        <th>{ "throughput" }</th><td>{ format!("{:.1} ops/s", m.throughput_ops_per_s) }</td></tr>
-                    <tr><th>{ "write p50 / p99" }</th><td>{ format!("{} / {}", ms(m.write_latency_us.p50), ms(m.write_latency_us.p99)) }</td>
-                        <th>{ "read p50 / p99" }</th><td>{ format!("{} / {}", ms(m.read_latency_us.p50), ms(m.read_latency_us.p99)) }</td></tr>
-                    <tr><th>{ "stale reads" }</th><td id="stale-share">{ pct(m.stale_read_ppm) }</td>
-                        <th>{ "staleness p99" }</th><td>{ ms(m.staleness_us.p99) }</td></tr>
-                    <tr><th>{ "lost writes" }</th><td>{ m.writes_lost }</td>
-                        <th>{ "anomalies" }</th><td>{ format!("{} stale · {} RYW · {} monotonic · {} prefix · {} conflicts",
-                            m.stale_reads, m.read_your_writes, m.monotonic_reads, m.consistent_prefix, m.conflicts) }</td></tr>
+                    <tr><th>{ "availability" }</th><td>{ pct(m.availability_ppm) }</td></tr>
+                    <tr><th>{ "throughput" }</th><td>{ format!("{:.1} ops/s", m.throughput_ops_per_s) }</td></tr>
+                    <tr><th>{ "write latency p50 / p99" }</th><td>{ format!("{} / {}", ms(m.write_latency_us.p50), ms(m.write_latency_us.p99)) }</td></tr>
+                    <tr><th>{ "read latency p50 / p99" }</th><td>{ format!("{} / {}", ms(m.read_latency_us.p50), ms(m.read_latency_us.p99)) }</td></tr>
+                    <tr><th>{ "stale reads" }</th><td id="stale-share">{ pct(m.stale_read_ppm) }</td></tr>
+                    <tr><th>{ "staleness p99 / max" }</th><td>{ format!("{} / {}", ms(m.staleness_us.p99), ms(m.staleness_us.max)) }</td></tr>
+                    <tr><th>{ "lost writes" }</th><td>{ m.writes_lost }</td></tr>
+                    <tr><th>{ "anomalies" }</th><td class="wrap">{ format!("{} stale · {} read-your-writes · {} monotonic · {} consistent prefix · {} conflicts · {} split brain",
+                        m.stale_reads, m.read_your_writes, m.monotonic_reads, m.consistent_prefix, m.conflicts, m.split_brains) }</td></tr>
                 </table>
             </section>
             <section class="verdicts">
@@ -228,6 +302,8 @@ pub fn consistency(props: &Props) -> Html {
                 }
             </section>
             <section class="charts">
+                <h3>{ "Latency" }</h3>
+                { histogram(&d.latencies.0, &d.latencies.1) }
                 <h3>{ "Over time" }</h3>
                 { chart("replication lag", "entries", &lag, d.now) }
                 { named("lag-ms n1").map(|_| {
@@ -244,7 +320,7 @@ pub fn consistency(props: &Props) -> Html {
                     <button id="run-sweep" onclick={start_sweep}
                         disabled={sweep.as_ref().is_some_and(|s| s.0 < s.1)}>{ "Run sweep" }</button>
                     { sweep.as_ref().map(|(done, total, results)| html! { <>
-                        <progress id="sweep-progress" max={total.to_string()} value={done.to_string()} />
+                        <progress id="sweep-progress" aria-label="Sweep progress" max={total.to_string()} value={done.to_string()} />
                         <span class="muted">{ format!(" {done} / {total} runs") }</span>
                         { heatmap(n, results) }
                     </> }).unwrap_or_default() }

@@ -36,6 +36,7 @@ use crate::types::ClientId;
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Anomaly {
@@ -186,10 +187,13 @@ pub struct Live {
     sessions: BTreeMap<(ClientId, String), Session>,
     /// Acknowledged writes and where they stand.
     versions: BTreeMap<OpId, Ver>,
-    /// Each write's causal past on other keys, fixed when it was invoked: (key, write).
-    deps: BTreeMap<OpId, Vec<(String, OpId)>>,
+    /// Keys by number, so the causal bookkeeping copies no strings.
+    key_ids: BTreeMap<String, u32>,
+    /// Each write's causal past on other keys, fixed when it was invoked: (key, write). Shared,
+    /// so that checkpoints copy pointers.
+    deps: BTreeMap<OpId, Rc<[(u32, OpId)]>>,
     /// Each client's causal past: per key, the newest write it knows of.
-    frontier: BTreeMap<ClientId, BTreeMap<String, Learned>>,
+    frontier: BTreeMap<ClientId, BTreeMap<u32, Learned>>,
 }
 
 impl Live {
@@ -198,20 +202,30 @@ impl Live {
         let OpKind::Write { key, .. } = &op.kind else {
             return;
         };
+        let key = self.key_id(key);
         let Some(f) = self.frontier.get(&op.client) else {
             return;
         };
-        let mut past: Vec<(&String, &Learned)> = f.iter().filter(|(k, _)| *k != key).collect();
+        let mut past: Vec<(&u32, &Learned)> = f.iter().filter(|(k, _)| **k != key).collect();
+        if past.is_empty() {
+            return;
+        }
         if past.len() > DEPS_KEPT {
             past.sort_by_key(|(_, l)| std::cmp::Reverse(l.at));
             past.truncate(DEPS_KEPT);
             past.sort_by_key(|(k, _)| *k);
         }
-        let past = past
-            .into_iter()
-            .map(|(k, l)| (k.clone(), l.write))
-            .collect();
+        let past = past.into_iter().map(|(k, l)| (*k, l.write)).collect();
         self.deps.insert(op.id, past);
+    }
+
+    fn key_id(&mut self, key: &str) -> u32 {
+        if let Some(id) = self.key_ids.get(key) {
+            return *id;
+        }
+        let id = self.key_ids.len() as u32;
+        self.key_ids.insert(key.to_string(), id);
+        id
     }
 
     /// Called when an operation completes; returns the anomalies it shows.
@@ -234,7 +248,7 @@ impl Live {
     /// seen depends on. Then the client's causal past grows by what it just learned.
     fn consistent_prefix(&mut self, op: &Operation, found: &mut Vec<AnomalyKind>) {
         let complete = op.complete.unwrap_or(op.invoke);
-        let key = op.kind.key();
+        let key = self.key_id(op.kind.key());
         match &op.result {
             OpResult::Written { lsn, epoch, dot } => {
                 let v = match dot {
@@ -250,7 +264,7 @@ impl Live {
                 self.frontier
                     .entry(op.client)
                     .or_default()
-                    .insert(key.to_string(), learned);
+                    .insert(key, learned);
             }
             OpResult::Read {
                 write,
@@ -265,7 +279,7 @@ impl Live {
                     .copied()
                     .chain(others.iter().map(|(_, w)| *w))
                     .collect();
-                let known = self.frontier.get(&op.client).and_then(|f| f.get(key));
+                let known = self.frontier.get(&op.client).and_then(|f| f.get(&key));
                 if let Some(Learned {
                     write: a,
                     at,
@@ -292,36 +306,44 @@ impl Live {
                 let Some(&first) = returned.first() else {
                     return;
                 };
-                let mut learned: Vec<(String, Learned)> = vec![(
-                    key.to_string(),
+                let f = self.frontier.entry(op.client).or_default();
+                // Reading again what it already knows teaches the client nothing new.
+                if f.get(&key)
+                    .is_some_and(|l| l.write == first && l.via.is_none())
+                {
+                    return;
+                }
+                f.insert(
+                    key,
                     Learned {
                         write: first,
                         at: complete,
                         via: None,
                     },
-                )];
+                );
                 for b in &returned {
-                    for (k, a) in self.deps.get(b).into_iter().flatten() {
-                        if k != key {
+                    let Some(deps) = self.deps.get(b) else {
+                        continue;
+                    };
+                    for &(k, a) in deps.iter() {
+                        if k == key {
+                            continue;
+                        }
+                        let f = self.frontier.get(&op.client).expect("inserted above");
+                        let keep_old = f
+                            .get(&k)
+                            .is_some_and(|old| old.write == a || self.newer_or_same(old.write, a));
+                        if !keep_old {
                             let l = Learned {
-                                write: *a,
+                                write: a,
                                 at: complete,
                                 via: Some(*b),
                             };
-                            learned.push((k.clone(), l));
+                            self.frontier
+                                .get_mut(&op.client)
+                                .expect("inserted above")
+                                .insert(k, l);
                         }
-                    }
-                }
-                for (k, l) in learned {
-                    let keep_old = self
-                        .frontier
-                        .get(&op.client)
-                        .and_then(|f| f.get(&k))
-                        .is_some_and(|old| {
-                            l.via.is_some() && self.newer_or_same(old.write, l.write)
-                        });
-                    if !keep_old {
-                        self.frontier.entry(op.client).or_default().insert(k, l);
                     }
                 }
             }
