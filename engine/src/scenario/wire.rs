@@ -8,29 +8,132 @@
 //! limits sizes so a hostile scenario cannot exhaust the tab.
 
 use super::*;
-use serde::{Deserialize, Serialize};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::cell::Cell;
 
 pub const VERSION: u32 = 1;
 /// Largest JSON text accepted.
 pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
 
+thread_local! {
+    /// Set while [`encode_one_line`] writes: fields with their default value are left out.
+    static COMPACT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The `skip_serializing_if` tests: a field is left out only in the compact form, and only when
+/// it holds the value it would be read back as when absent.
+fn compact_and(at_default: bool) -> bool {
+    at_default && COMPACT.with(Cell::get)
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    compact_and(*v == T::default())
+}
+fn is_seed(v: &u64) -> bool {
+    compact_and(*v == default_seed())
+}
+fn is_one(v: &u16) -> bool {
+    compact_and(*v == 1)
+}
+fn is_two(v: &u16) -> bool {
+    compact_and(*v == 2)
+}
+fn is_three(v: &u16) -> bool {
+    compact_and(*v == 3)
+}
+fn is_8(v: &u16) -> bool {
+    compact_and(*v == 8)
+}
+fn is_true(v: &bool) -> bool {
+    compact_and(*v)
+}
+fn is_nearest(v: &ReadFromV1) -> bool {
+    compact_and(matches!(
+        v,
+        ReadFromV1::Named(ReadTargetV1::Nearest) | ReadFromV1::Default
+    ))
+}
+macro_rules! is_ms {
+    ($($name:ident = $ms:expr;)*) => {
+        $(fn $name(v: &f64) -> bool {
+            compact_and(*v == $ms)
+        })*
+    };
+}
+is_ms! {
+    is_5 = 5.0;
+    is_10 = 10.0;
+    is_40 = 40.0;
+    is_50 = 50.0;
+    is_100 = 100.0;
+    is_150 = 150.0;
+    is_250 = 250.0;
+    is_300 = 300.0;
+    is_1000 = 1000.0;
+}
+
+/// `wire` as one line of JSON with whole numbers written without `.0` and, if
+/// `leave_out_defaults`, without the fields that have their default value: the short form a link
+/// carries. Reads back as `wire` does.
+pub fn encode_one_line(wire: &impl Serialize, leave_out_defaults: bool) -> String {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            COMPACT.with(|c| c.set(false));
+        }
+    }
+    COMPACT.with(|c| c.set(leave_out_defaults));
+    let _reset = Reset;
+    let json = serde_json::to_string(wire).unwrap_or_default();
+    whole_numbers_without_fraction(&json)
+}
+
+/// `40.0` becomes `40` (outside strings): shorter, and read back as the same number.
+fn whole_numbers_without_fraction(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let (mut in_str, mut escaped, mut from) = (false, false, 0);
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'.'
+            && b.get(i + 1) == Some(&b'0')
+            && !b
+                .get(i + 2)
+                .is_some_and(|d| d.is_ascii_digit() || *d == b'e' || *d == b'E')
+        {
+            out.push_str(&json[from..i]);
+            from = i + 2;
+        }
+    }
+    out.push_str(&json[from..]);
+    out
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioV1 {
     pub version: u32,
-    #[serde(default = "default_seed")]
+    #[serde(default = "default_seed", skip_serializing_if = "is_seed")]
     pub seed: u64,
-    #[serde(default = "default_nodes")]
+    #[serde(default = "default_nodes", skip_serializing_if = "is_three")]
     pub nodes: u16,
-    #[serde(default = "default_clients")]
+    #[serde(default = "default_clients", skip_serializing_if = "is_two")]
     pub clients: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub strategy: StrategyV1,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub network: NetworkV1,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<ClockV1>,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "default_timeout", skip_serializing_if = "is_1000")]
     pub op_timeout_ms: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadV1>,
@@ -58,64 +161,64 @@ fn default_timeout() -> f64 {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum StrategyV1 {
     SingleLeader {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         mode: ModeV1,
         /// Followers to wait for in semi-sync mode.
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         fencing: bool,
-        #[serde(default = "hb")]
+        #[serde(default = "hb", skip_serializing_if = "is_50")]
         heartbeat_ms: f64,
-        #[serde(default = "et")]
+        #[serde(default = "et", skip_serializing_if = "is_300")]
         election_timeout_ms: f64,
-        #[serde(default = "sft")]
+        #[serde(default = "sft", skip_serializing_if = "is_150")]
         sync_failure_timeout_ms: f64,
     },
     /// `nodes` is ignored: a multi-leader cluster has `regions × (1 + followers)` nodes.
     MultiLeader {
-        #[serde(default = "three")]
+        #[serde(default = "three", skip_serializing_if = "is_three")]
         regions: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         followers: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         topology: TopologyV1,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         resolution: ResolutionV1,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         local_mode: ModeV1,
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         cross_sync: bool,
-        #[serde(default = "local_lat")]
+        #[serde(default = "local_lat", skip_serializing_if = "is_5")]
         local_latency_ms: f64,
-        #[serde(default = "resend")]
+        #[serde(default = "resend", skip_serializing_if = "is_100")]
         resend_ms: f64,
     },
     Leaderless {
-        #[serde(default = "three")]
+        #[serde(default = "three", skip_serializing_if = "is_three")]
         n: u16,
-        #[serde(default = "two")]
+        #[serde(default = "two", skip_serializing_if = "is_two")]
         w: u16,
-        #[serde(default = "two")]
+        #[serde(default = "two", skip_serializing_if = "is_two")]
         r: u16,
-        #[serde(default = "eight")]
+        #[serde(default = "eight", skip_serializing_if = "is_8")]
         vnodes: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         sloppy: bool,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         read_repair: bool,
         /// Anti-entropy interval in ms; 0 turns it off.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         anti_entropy_ms: f64,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         resolution: ResolutionV1,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         read_all: bool,
-        #[serde(default = "sloppy_after")]
+        #[serde(default = "sloppy_after", skip_serializing_if = "is_150")]
         sloppy_after_ms: f64,
-        #[serde(default = "handoff")]
+        #[serde(default = "handoff", skip_serializing_if = "is_250")]
         handoff_every_ms: f64,
     },
 }
@@ -218,15 +321,15 @@ pub enum ModeV1 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkV1 {
-    #[serde(default = "lat")]
+    #[serde(default = "lat", skip_serializing_if = "is_40")]
     pub latency_ms: f64,
-    #[serde(default = "jit")]
+    #[serde(default = "jit", skip_serializing_if = "is_10")]
     pub jitter_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub loss: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub duplicate: f64,
-    #[serde(default = "clat")]
+    #[serde(default = "clat", skip_serializing_if = "is_5")]
     pub client_latency_ms: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkV1>,
@@ -272,22 +375,22 @@ pub struct LinkV1 {
 #[serde(deny_unknown_fields)]
 pub struct ClockV1 {
     pub node: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub skew_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub drift_ppm: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadV1 {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub write_every_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub read_every_ms: f64,
-    #[serde(default = "three")]
+    #[serde(default = "three", skip_serializing_if = "is_three")]
     pub keys: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_nearest")]
     pub read_from: ReadFromV1,
 }
 
@@ -324,7 +427,7 @@ pub struct EntryV1 {
 #[serde(tag = "do", rename_all = "kebab-case")]
 pub enum ActionV1 {
     Write {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         client: u16,
         key: String,
         value: String,
@@ -332,10 +435,10 @@ pub enum ActionV1 {
         node: Option<u16>,
     },
     Read {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         client: u16,
         key: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_nearest")]
         from: ReadFromV1,
     },
     Crash {
@@ -347,13 +450,13 @@ pub enum ActionV1 {
     Cut {
         from: u16,
         to: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         both: bool,
     },
     Heal {
         from: u16,
         to: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         both: bool,
     },
     Partition {
@@ -381,14 +484,14 @@ pub enum ActionV1 {
     },
     SetClock {
         node: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         skew_ms: f64,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         drift_ppm: i32,
     },
     SetMode {
         mode: ModeV1,
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
     },
     SetQuorum {
@@ -431,14 +534,14 @@ pub fn decode(json: &str) -> Result<Scenario, DecodeError> {
             MAX_JSON_BYTES
         ));
     }
-    let probe: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
-    decode_value(probe)
+    let version =
+        probe_number(json, "version").map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
+    decode_checked(json, version)
 }
 
-/// Validates a scenario already parsed as JSON (a link carries one inside its own JSON).
-pub fn decode_value(probe: serde_json::Value) -> Result<Scenario, DecodeError> {
-    match probe.get("version").and_then(|v| v.as_u64()) {
+/// Decodes `json`, already checked to be JSON, whose `"version"` is `version`.
+pub(super) fn decode_checked(json: &str, version: Option<u64>) -> Result<Scenario, DecodeError> {
+    match version {
         Some(1) => {}
         Some(v) => {
             return err(format!(
@@ -447,9 +550,82 @@ pub fn decode_value(probe: serde_json::Value) -> Result<Scenario, DecodeError> {
         }
         None => return err("missing \"version\": 1"),
     }
-    let wire: ScenarioV1 =
-        serde_json::from_value(probe).map_err(|e| DecodeError(format!("invalid scenario: {e}")))?;
+    let wire: ScenarioV1 = serde_json::from_str(json)
+        .map_err(|e| DecodeError(format!("invalid scenario: {}", without_position(&e))))?;
     wire.to_scenario()
+}
+
+/// A serde error's message without serde_json's ` at line L column C`: messages name the field,
+/// and the position inside decompressed or one-line JSON would not help a reader.
+pub(super) fn without_position(e: &serde_json::Error) -> String {
+    let mut s = e.to_string();
+    if e.line() != 0 {
+        if let Some(i) = s.rfind(" at line ") {
+            s.truncate(i);
+        }
+    }
+    s
+}
+
+/// Checks that `json` is one JSON value and returns its top-level `key` if that is an object
+/// member holding a whole number ≥ 0 (the last one, should the key repeat). Builds nothing.
+pub(super) fn probe_number(json: &str, key: &str) -> Result<Option<u64>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let n = de.deserialize_any(Member(Some(key)))?;
+    de.end()?;
+    Ok(n)
+}
+
+/// Reads any JSON value. With a key: that member of an object, read as a [`WholeNumber`]; else
+/// `None`. Without: the value itself as a [`WholeNumber`].
+struct Member<'k>(Option<&'k str>);
+
+impl<'de> Visitor<'de> for Member<'_> {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(k) = m.next_key::<String>()? {
+            if Some(k.as_str()) == self.0 {
+                found = m.next_value::<WholeNumber>()?.0;
+            } else {
+                m.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(s).map(|_| None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(self.0.is_none().then_some(n))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Any JSON value; `Some` for a whole number ≥ 0 (what `serde_json::Value::as_u64` accepts).
+struct WholeNumber(Option<u64>);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Member(None)).map(WholeNumber)
+    }
 }
 
 /// Writes a scenario as version-1 JSON.
