@@ -1112,8 +1112,70 @@ impl<'de> Deserialize<'de> for WholeNumber {
 
 /// Writes a scenario as version-1 JSON.
 pub fn encode(s: &Scenario) -> String {
-    serde_json::to_string_pretty(&ScenarioV1::from_scenario(s))
-        .expect("wire types always serialize")
+    pretty(
+        &serde_json::to_string(&ScenarioV1::from_scenario(s)).expect("wire types always serialize"),
+    )
+}
+
+/// Compact JSON laid out as `serde_json::to_string_pretty` lays it out (two-space indent,
+/// `": "` after keys, `{}` and `[]` when empty). Reusing the compact writer this way keeps a second
+/// copy of every wire type's serializer out of the page.
+fn pretty(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_str, mut escaped, mut from) = (false, false, 0);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        let layout = match c {
+            b'"' => {
+                in_str = true;
+                continue;
+            }
+            b'{' | b'[' => !matches!(b.get(i + 1), Some(b'}' | b']')),
+            b'}' | b']' => !matches!(b.get(i.wrapping_sub(1)), Some(b'{' | b'[')),
+            b',' | b':' => true,
+            _ => continue,
+        };
+        if !layout {
+            continue;
+        }
+        out.push_str(&json[from..i]);
+        from = i + 1;
+        match c {
+            b'{' | b'[' => {
+                out.push(c as char);
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c as char);
+            }
+            b',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            _ => out.push_str(": "),
+        }
+    }
+    out.push_str(&json[from..]);
+    out
 }
 
 fn ms(field: &str, v: f64) -> Result<Time, DecodeError> {
@@ -1842,6 +1904,28 @@ mod tests {
                 action: d.action,
             })
             .map_err(|e| without_position(&e))
+    }
+
+    #[test]
+    fn files_are_laid_out_as_serde_json_would() {
+        let mut scenarios: Vec<Scenario> = crate::presets::presets()
+            .into_iter()
+            .map(|p| p.scenario)
+            .collect();
+        let mut odd = Scenario::default();
+        odd.schedule.push(Scheduled {
+            at: 1000,
+            action: Action::Caption("a \"quoted\" {text}, [1,2]: \\ \\\" ,{}[]".into()),
+        });
+        odd.schedule.push(Scheduled {
+            at: 2000,
+            action: Action::Partition(vec![vec![], vec![0, 1]]),
+        });
+        scenarios.push(odd);
+        for s in &scenarios {
+            let want = serde_json::to_string_pretty(&ScenarioV1::from_scenario(s)).unwrap();
+            assert_eq!(encode(s), want);
+        }
     }
 
     #[test]
