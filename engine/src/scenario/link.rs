@@ -19,7 +19,6 @@ use base64::Engine as _;
 use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
-use std::collections::BTreeMap;
 
 /// What the reader was looking at when the link was made.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -79,13 +78,14 @@ struct BodyV1<'a> {
 /// The view's JSON as read, before its fields are checked (absent or `null`: no fields).
 /// Reading it never fails, so that a view of the wrong shape gets the view's own messages.
 enum LooseView {
-    Fields(BTreeMap<String, Scalar>),
+    /// In the order given; a key given twice counts with its last value, as in a JSON object.
+    Fields(Vec<(String, Scalar)>),
     NotAnObject,
 }
 
 impl Default for LooseView {
     fn default() -> Self {
-        LooseView::Fields(BTreeMap::new())
+        LooseView::Fields(Vec::new())
     }
 }
 
@@ -155,10 +155,9 @@ impl<'de> Deserialize<'de> for LooseView {
                 f.write_str("JSON")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LooseView, A::Error> {
-                // Like a JSON object read whole: a key given twice keeps its last value.
-                let mut o = BTreeMap::new();
-                while let Some((k, v)) = m.next_entry::<String, Scalar>()? {
-                    o.insert(k, v);
+                let mut o = Vec::new();
+                while let Some(kv) = m.next_entry::<String, Scalar>()? {
+                    o.push(kv);
                 }
                 Ok(LooseView::Fields(o))
             }
@@ -322,13 +321,23 @@ fn view_from_json(v: &LooseView) -> Result<ViewV1, DecodeError> {
     let LooseView::Fields(o) = v else {
         return err("the link's view is invalid: not an object");
     };
+    // Of several unknown fields, the first in sorted order is named (as a JSON object read into
+    // a sorted map would give).
     if let Some(k) = o
-        .keys()
-        .find(|k| !["at_ms", "node", "diagram", "speed"].contains(&k.as_str()))
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !["at_ms", "node", "diagram", "speed"].contains(&k.as_str()))
+        .min()
     {
         return err(format!("the link's view has an unknown field {k:?}"));
     }
-    let field = |name: &str| o.get(name).filter(|x| !matches!(x, Scalar::Null));
+    let field = |name: &str| {
+        o.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, x)| x)
+            .filter(|x| !matches!(x, Scalar::Null))
+    };
     let number = |name: &str| -> Result<Option<f64>, DecodeError> {
         field(name)
             .map(|x| {
@@ -416,6 +425,19 @@ mod tests {
         assert_eq!(decode_link(&link), Ok((s.clone(), view.clone())));
         let url = format!("  https://example.org/replica/#{link}\n");
         assert_eq!(decode_link(&url), Ok((s, view)));
+    }
+
+    #[test]
+    fn view_fields_read_as_a_json_object_would() {
+        let body = |view: &str| format!(r#"{{"v":1,"scenario":{{"version":1}},"view":{view}}}"#);
+        let e = decode_json(&body(r#"{"zz":1,"node":1,"aa":2}"#)).unwrap_err();
+        assert_eq!(e.0, "the link's view has an unknown field \"aa\"");
+        let (_, v) = decode_json(&body(r#"{"node":"x","node":1,"diagram":true}"#)).unwrap();
+        assert_eq!((v.node, v.diagram), (Some(1), true));
+        let (_, v) = decode_json(&body("null")).unwrap();
+        assert_eq!(v, View::default());
+        let e = decode_json(&body("[1]")).unwrap_err();
+        assert_eq!(e.0, "the link's view is invalid: not an object");
     }
 
     #[test]
