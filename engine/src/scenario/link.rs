@@ -10,14 +10,15 @@
 //! The view is only a hint: a view value out of range (a moment past one day, a node that does not
 //! exist, a speed outside 0.01–100) is dropped to its default and the scenario still loads.
 
-use super::wire::{self, ActionV1, DecodeError, EntryV1, ScenarioV1, MAX_JSON_BYTES};
+use super::wire::{self, DecodeError, ScenarioV1, StrategyV1, MAX_JSON_BYTES};
 use super::{Scenario, MAX_TIME};
 use crate::types::{NodeId, Time};
 use base64::alphabet::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 
 /// What the reader was looking at when the link was made.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -64,12 +65,135 @@ struct ViewV1 {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct BodyV1 {
+struct BodyV1<'a> {
     #[allow(dead_code)]
     v: u32,
-    scenario: Value,
+    /// Kept as text: the scenario is decoded as a scenario file is, version first.
+    #[serde(borrow)]
+    scenario: &'a RawValue,
     #[serde(default)]
-    view: Value,
+    view: LooseView,
+}
+
+/// The view's JSON as read, before its fields are checked (absent or `null`: no fields).
+/// Reading it never fails, so that a view of the wrong shape gets the view's own messages.
+enum LooseView {
+    /// In the order given; a key given twice counts with its last value, as in a JSON object.
+    Fields(Vec<(String, Scalar)>),
+    NotAnObject,
+}
+
+impl Default for LooseView {
+    fn default() -> Self {
+        LooseView::Fields(Vec::new())
+    }
+}
+
+/// A JSON value as far as a view field cares.
+enum Scalar {
+    Null,
+    Bool(bool),
+    /// A number, and the number as a whole number ≥ 0 when it is one.
+    Number(f64, Option<u64>),
+    Other,
+}
+
+impl Scalar {
+    fn number(&self) -> Option<f64> {
+        match self {
+            Scalar::Number(f, _) => Some(*f),
+            _ => None,
+        }
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_unit<E>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Null)
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(b))
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(n as f64, Some(n)))
+    }
+    fn visit_i64<E>(self, n: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(n as f64, u64::try_from(n).ok()))
+    }
+    fn visit_f64<E>(self, n: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(n, None))
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Other)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Scalar, A::Error> {
+        IgnoredAny.visit_seq(s).map(|_| Scalar::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Scalar, A::Error> {
+        IgnoredAny.visit_map(m).map(|_| Scalar::Other)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for LooseView {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = LooseView;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LooseView, A::Error> {
+                let mut o = Vec::new();
+                while let Some(kv) = m.next_entry::<String, Scalar>()? {
+                    o.push(kv);
+                }
+                Ok(LooseView::Fields(o))
+            }
+            fn visit_unit<E>(self) -> Result<LooseView, E> {
+                Ok(LooseView::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<LooseView, E> {
+                Ok(LooseView::NotAnObject)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<LooseView, E> {
+                Ok(LooseView::NotAnObject)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<LooseView, E> {
+                Ok(LooseView::NotAnObject)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<LooseView, E> {
+                Ok(LooseView::NotAnObject)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<LooseView, E> {
+                Ok(LooseView::NotAnObject)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<LooseView, A::Error> {
+                IgnoredAny.visit_seq(s).map(|_| LooseView::NotAnObject)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// What [`encode_link`] writes.
+#[derive(Serialize)]
+struct LinkBody<'a> {
+    v: u32,
+    scenario: &'a ScenarioV1,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    view: Option<ViewV1>,
 }
 
 /// The link body for `s` seen as `view`: `1.` + base64url(deflate(JSON)), without a `#`.
@@ -77,21 +201,23 @@ struct BodyV1 {
 /// A scenario with thousands of schedule entries can give a link longer than
 /// [`MAX_LINK_CHARS`], which [`decode_link`] refuses: check the length before offering it.
 pub fn encode_link(s: &Scenario, view: &View) -> String {
-    let mut body = Map::new();
-    body.insert("v".into(), LINK_VERSION.into());
-    body.insert("scenario".into(), compact_scenario(s));
     let v = ViewV1 {
         at_ms: view.at.map(|t| t as f64 / 1000.0),
         node: view.node.map(u64::from),
         diagram: view.diagram,
         speed: view.speed.map(quantize_speed),
     };
-    let mut v = serde_json::to_value(v).unwrap_or_default();
-    integral_floats_as_integers(&mut v);
-    if v.as_object().is_some_and(|o| !o.is_empty()) {
-        body.insert("view".into(), v);
+    let body = LinkBody {
+        v: LINK_VERSION,
+        scenario: &compact_wire(s),
+        view: (v.at_ms.is_some() || v.node.is_some() || v.diagram || v.speed.is_some())
+            .then_some(v),
+    };
+    let mut json = wire::encode_one_line(&body, true);
+    // Leaving out defaults never changes what a link means; should it ever, every field goes in.
+    if !decode_json(&json).is_ok_and(|(d, _)| d == *s) {
+        json = wire::encode_one_line(&body, false);
     }
-    let json = Value::Object(body).to_string();
     let packed = miniz_oxide::deflate::compress_to_vec(json.as_bytes(), 9);
     format!("{LINK_VERSION}.{}", B64.encode(packed))
 }
@@ -131,22 +257,35 @@ pub fn decode_link(input: &str) -> Result<(Scenario, View), DecodeError> {
         })?;
     let json = String::from_utf8(json)
         .map_err(|_| DecodeError("the link's data is corrupted (not text)".into()))?;
-    let probe: Value = serde_json::from_str(&json).map_err(|e| {
+    decode_json(&json)
+}
+
+/// Reads a link's JSON, once decompressed.
+fn decode_json(json: &str) -> Result<(Scenario, View), DecodeError> {
+    let version = wire::probe_number(json, "v").map_err(|e| {
         DecodeError(format!(
             "the link's data is corrupted (not valid JSON: {e})"
         ))
     })?;
-    match probe.get("v").and_then(Value::as_u64) {
+    match version {
         Some(1) => {}
         Some(v) if v > LINK_VERSION as u64 => return Err(newer(&v.to_string())),
         _ => return err("the link's data has no valid version (\"v\": 1)"),
     }
-    let body: BodyV1 = serde_json::from_value(probe)
-        .map_err(|e| DecodeError(format!("the link's data is invalid: {e}")))?;
-    let scenario = wire::decode_value(body.scenario).map_err(|e| {
-        let why = e.0.strip_prefix("invalid scenario: ").unwrap_or(&e.0);
-        DecodeError(format!("the link's scenario is invalid: {why}"))
+    let body: BodyV1 = serde_json::from_str(json).map_err(|e| {
+        DecodeError(format!(
+            "the link's data is invalid: {}",
+            wire::without_position(&e)
+        ))
     })?;
+    let scenario_json = body.scenario.get();
+    let scenario = wire::probe_number(scenario_json, "version")
+        .map_err(|e| DecodeError(format!("not valid JSON: {e}")))
+        .and_then(|version| wire::decode_checked(scenario_json, version))
+        .map_err(|e| {
+            let why = e.0.strip_prefix("invalid scenario: ").unwrap_or(&e.0);
+            DecodeError(format!("the link's scenario is invalid: {why}"))
+        })?;
     let view = view_to_internal(&view_from_json(&body.view)?, &scenario);
     Ok((scenario, view))
 }
@@ -178,23 +317,31 @@ fn quantize_speed(s: f64) -> f64 {
 }
 
 /// Reads the view's JSON; a field of the wrong type is an error (the link was tampered with).
-fn view_from_json(v: &Value) -> Result<ViewV1, DecodeError> {
-    let o = match v {
-        Value::Null => return Ok(ViewV1::default()),
-        Value::Object(o) => o,
-        _ => return err("the link's view is invalid: not an object"),
+fn view_from_json(v: &LooseView) -> Result<ViewV1, DecodeError> {
+    let LooseView::Fields(o) = v else {
+        return err("the link's view is invalid: not an object");
     };
+    // Of several unknown fields, the first in sorted order is named (as a JSON object read into
+    // a sorted map would give).
     if let Some(k) = o
-        .keys()
-        .find(|k| !["at_ms", "node", "diagram", "speed"].contains(&k.as_str()))
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !["at_ms", "node", "diagram", "speed"].contains(&k.as_str()))
+        .min()
     {
         return err(format!("the link's view has an unknown field {k:?}"));
     }
-    let field = |name: &str| o.get(name).filter(|x| !x.is_null());
+    let field = |name: &str| {
+        o.iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, x)| x)
+            .filter(|x| !matches!(x, Scalar::Null))
+    };
     let number = |name: &str| -> Result<Option<f64>, DecodeError> {
         field(name)
             .map(|x| {
-                x.as_f64().ok_or_else(|| {
+                x.number().ok_or_else(|| {
                     DecodeError(format!(
                         "the link's view is invalid: {name} must be a number"
                     ))
@@ -205,17 +352,15 @@ fn view_from_json(v: &Value) -> Result<ViewV1, DecodeError> {
     Ok(ViewV1 {
         at_ms: number("at_ms")?,
         node: field("node")
-            .map(|x| {
-                x.as_u64().ok_or_else(|| {
-                    DecodeError("the link's view is invalid: node must be a node number".into())
-                })
+            .map(|x| match x {
+                Scalar::Number(_, Some(n)) => Ok(*n),
+                _ => err("the link's view is invalid: node must be a node number"),
             })
             .transpose()?,
         diagram: field("diagram")
-            .map(|x| {
-                x.as_bool().ok_or_else(|| {
-                    DecodeError("the link's view is invalid: diagram must be true or false".into())
-                })
+            .map(|x| match x {
+                Scalar::Bool(b) => Ok(*b),
+                _ => err("the link's view is invalid: diagram must be true or false"),
             })
             .transpose()?
             .unwrap_or(false),
@@ -246,123 +391,19 @@ fn view_to_internal(v: &ViewV1, s: &Scenario) -> View {
     }
 }
 
-/// The scenario as version-1 JSON without the fields that have their default value, and with
-/// whole numbers written without `.0`. Falls back to the full form should pruning ever change
-/// what the scenario means (checked by decoding it).
-fn compact_scenario(s: &Scenario) -> Value {
-    let wire = ScenarioV1::from_scenario(s);
-    let mut full = serde_json::to_value(&wire).unwrap_or_default();
-    integral_floats_as_integers(&mut full);
-    let mut v = full.clone();
-    let Some(obj) = v.as_object_mut() else {
-        return full;
-    };
-    // The schedule is pruned entry by entry; the rest is judged without it (cheaper).
-    let schedule = obj.remove("schedule");
-    let decodes_same = |candidate: &Map<String, Value>| {
-        let mut c = candidate.clone();
-        if let Some(sch) = &schedule {
-            c.insert("schedule".into(), sch.clone());
-        }
-        wire::decode_value(Value::Object(c)).is_ok_and(|d| d == *s)
-    };
-    // Nested objects first (their defaults are filled in field by field), then whole fields.
-    for nested in ["strategy", "network", "workload"] {
-        let Some(Value::Object(inner)) = obj.get(nested).cloned() else {
-            continue;
-        };
-        for key in inner.keys().filter(|k| *k != "kind") {
-            let mut trial = obj.clone();
-            if let Some(Value::Object(o)) = trial.get_mut(nested) {
-                o.remove(key);
-            }
-            if decodes_same(&trial) {
-                *obj = trial;
-            }
+/// The scenario in the wire format, for the compact form: a multi-leader cluster's size follows
+/// from its regions, so its `nodes` is given the default value (which the compact form leaves
+/// out).
+fn compact_wire(s: &Scenario) -> ScenarioV1 {
+    let mut wire = ScenarioV1::from_scenario(s);
+    if matches!(wire.strategy, StrategyV1::MultiLeader { .. }) {
+        let mut trial = wire.clone();
+        trial.nodes = 3;
+        if trial.to_scenario().is_ok_and(|d| d == *s) {
+            wire = trial;
         }
     }
-    // Per-node clocks: `drift_ppm` (or `skew_ms`) of 0 is the default.
-    let clocks = obj
-        .get("clocks")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    for i in 0..clocks {
-        for key in ["skew_ms", "drift_ppm"] {
-            let mut trial = obj.clone();
-            if let Some(Value::Object(c)) = trial.get_mut("clocks").and_then(|c| c.get_mut(i)) {
-                c.remove(key);
-            }
-            if decodes_same(&trial) {
-                *obj = trial;
-            }
-        }
-    }
-    let keys: Vec<String> = obj.keys().filter(|k| *k != "version").cloned().collect();
-    for key in keys {
-        let mut trial = obj.clone();
-        trial.remove(&key);
-        if decodes_same(&trial) {
-            *obj = trial;
-        }
-    }
-    if let Some(Value::Array(entries)) = schedule {
-        let max_nodes = s.max_nodes();
-        let pruned: Vec<Value> = entries
-            .into_iter()
-            .zip(&s.schedule)
-            .map(|(e, orig)| prune_entry(e, &orig.action, max_nodes, s))
-            .collect();
-        obj.insert("schedule".into(), Value::Array(pruned));
-    }
-    if wire::decode_value(v.clone()).is_ok_and(|d| d == *s) {
-        v
-    } else {
-        full
-    }
-}
-
-/// Drops each field of a schedule entry whose absence decodes to the same action.
-fn prune_entry(mut e: Value, orig: &super::Action, max_nodes: u16, s: &Scenario) -> Value {
-    let Some(obj) = e.as_object_mut() else {
-        return e;
-    };
-    let keys: Vec<String> = obj
-        .keys()
-        .filter(|k| *k != "do" && *k != "at_ms")
-        .cloned()
-        .collect();
-    for key in keys {
-        let mut trial = obj.clone();
-        trial.remove(&key);
-        let same = serde_json::from_value::<EntryV1>(Value::Object(trial.clone()))
-            .ok()
-            .and_then(|en: EntryV1| {
-                let a: ActionV1 = en.action;
-                a.to_internal("", max_nodes, s.config.clients, &s.config.strategy)
-                    .ok()
-            })
-            .is_some_and(|a| a == *orig);
-        if same {
-            *obj = trial;
-        }
-    }
-    e
-}
-
-/// `40.0` becomes `40`: shorter, and read back as the same number.
-fn integral_floats_as_integers(v: &mut Value) {
-    match v {
-        Value::Number(n) => {
-            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    *v = Value::from(f as i64);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(integral_floats_as_integers),
-        Value::Object(o) => o.values_mut().for_each(integral_floats_as_integers),
-        _ => {}
-    }
+    wire
 }
 
 #[cfg(test)]
@@ -387,9 +428,22 @@ mod tests {
     }
 
     #[test]
+    fn view_fields_read_as_a_json_object_would() {
+        let body = |view: &str| format!(r#"{{"v":1,"scenario":{{"version":1}},"view":{view}}}"#);
+        let e = decode_json(&body(r#"{"zz":1,"node":1,"aa":2}"#)).unwrap_err();
+        assert_eq!(e.0, "the link's view has an unknown field \"aa\"");
+        let (_, v) = decode_json(&body(r#"{"node":"x","node":1,"diagram":true}"#)).unwrap();
+        assert_eq!((v.node, v.diagram), (Some(1), true));
+        let (_, v) = decode_json(&body("null")).unwrap();
+        assert_eq!(v, View::default());
+        let e = decode_json(&body("[1]")).unwrap_err();
+        assert_eq!(e.0, "the link's view is invalid: not an object");
+    }
+
+    #[test]
     fn links_leave_out_defaults() {
         let s = Scenario::default();
-        let json = compact_scenario(&s).to_string();
+        let json = wire::encode_one_line(&compact_wire(&s), true);
         // The default strategy and network, seed 1, 3 nodes, 2 clients: none of it is written.
         for absent in [
             "strategy",

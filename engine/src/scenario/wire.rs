@@ -8,29 +8,132 @@
 //! limits sizes so a hostile scenario cannot exhaust the tab.
 
 use super::*;
-use serde::{Deserialize, Serialize};
+use serde::de::{self, IgnoredAny, MapAccess, SeqAccess, Unexpected, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use std::cell::Cell;
 
 pub const VERSION: u32 = 1;
 /// Largest JSON text accepted.
 pub const MAX_JSON_BYTES: usize = 2 * 1024 * 1024;
 
+thread_local! {
+    /// Set while [`encode_one_line`] writes: fields with their default value are left out.
+    static COMPACT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The `skip_serializing_if` tests: a field is left out only in the compact form, and only when
+/// it holds the value it would be read back as when absent.
+fn compact_and(at_default: bool) -> bool {
+    at_default && COMPACT.with(Cell::get)
+}
+fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    compact_and(*v == T::default())
+}
+fn is_seed(v: &u64) -> bool {
+    compact_and(*v == default_seed())
+}
+fn is_one(v: &u16) -> bool {
+    compact_and(*v == 1)
+}
+fn is_two(v: &u16) -> bool {
+    compact_and(*v == 2)
+}
+fn is_three(v: &u16) -> bool {
+    compact_and(*v == 3)
+}
+fn is_8(v: &u16) -> bool {
+    compact_and(*v == 8)
+}
+fn is_true(v: &bool) -> bool {
+    compact_and(*v)
+}
+fn is_nearest(v: &ReadFromV1) -> bool {
+    compact_and(matches!(
+        v,
+        ReadFromV1::Named(ReadTargetV1::Nearest) | ReadFromV1::Default
+    ))
+}
+macro_rules! is_ms {
+    ($($name:ident = $ms:expr;)*) => {
+        $(fn $name(v: &f64) -> bool {
+            compact_and(*v == $ms)
+        })*
+    };
+}
+is_ms! {
+    is_5 = 5.0;
+    is_10 = 10.0;
+    is_40 = 40.0;
+    is_50 = 50.0;
+    is_100 = 100.0;
+    is_150 = 150.0;
+    is_250 = 250.0;
+    is_300 = 300.0;
+    is_1000 = 1000.0;
+}
+
+/// `wire` as one line of JSON with whole numbers written without `.0` and, if
+/// `leave_out_defaults`, without the fields that have their default value: the short form a link
+/// carries. Reads back as `wire` does.
+pub fn encode_one_line(wire: &impl Serialize, leave_out_defaults: bool) -> String {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            COMPACT.with(|c| c.set(false));
+        }
+    }
+    COMPACT.with(|c| c.set(leave_out_defaults));
+    let _reset = Reset;
+    let json = serde_json::to_string(wire).unwrap_or_default();
+    whole_numbers_without_fraction(&json)
+}
+
+/// `40.0` becomes `40` (outside strings): shorter, and read back as the same number.
+fn whole_numbers_without_fraction(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len());
+    let (mut in_str, mut escaped, mut from) = (false, false, 0);
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_str = true;
+        } else if c == b'.'
+            && b.get(i + 1) == Some(&b'0')
+            && !b
+                .get(i + 2)
+                .is_some_and(|d| d.is_ascii_digit() || *d == b'e' || *d == b'E')
+        {
+            out.push_str(&json[from..i]);
+            from = i + 2;
+        }
+    }
+    out.push_str(&json[from..]);
+    out
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioV1 {
     pub version: u32,
-    #[serde(default = "default_seed")]
+    #[serde(default = "default_seed", skip_serializing_if = "is_seed")]
     pub seed: u64,
-    #[serde(default = "default_nodes")]
+    #[serde(default = "default_nodes", skip_serializing_if = "is_three")]
     pub nodes: u16,
-    #[serde(default = "default_clients")]
+    #[serde(default = "default_clients", skip_serializing_if = "is_two")]
     pub clients: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub strategy: StrategyV1,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub network: NetworkV1,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clocks: Vec<ClockV1>,
-    #[serde(default = "default_timeout")]
+    #[serde(default = "default_timeout", skip_serializing_if = "is_1000")]
     pub op_timeout_ms: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadV1>,
@@ -58,64 +161,64 @@ fn default_timeout() -> f64 {
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum StrategyV1 {
     SingleLeader {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         mode: ModeV1,
         /// Followers to wait for in semi-sync mode.
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         fencing: bool,
-        #[serde(default = "hb")]
+        #[serde(default = "hb", skip_serializing_if = "is_50")]
         heartbeat_ms: f64,
-        #[serde(default = "et")]
+        #[serde(default = "et", skip_serializing_if = "is_300")]
         election_timeout_ms: f64,
-        #[serde(default = "sft")]
+        #[serde(default = "sft", skip_serializing_if = "is_150")]
         sync_failure_timeout_ms: f64,
     },
     /// `nodes` is ignored: a multi-leader cluster has `regions × (1 + followers)` nodes.
     MultiLeader {
-        #[serde(default = "three")]
+        #[serde(default = "three", skip_serializing_if = "is_three")]
         regions: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         followers: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         topology: TopologyV1,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         resolution: ResolutionV1,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         local_mode: ModeV1,
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         cross_sync: bool,
-        #[serde(default = "local_lat")]
+        #[serde(default = "local_lat", skip_serializing_if = "is_5")]
         local_latency_ms: f64,
-        #[serde(default = "resend")]
+        #[serde(default = "resend", skip_serializing_if = "is_100")]
         resend_ms: f64,
     },
     Leaderless {
-        #[serde(default = "three")]
+        #[serde(default = "three", skip_serializing_if = "is_three")]
         n: u16,
-        #[serde(default = "two")]
+        #[serde(default = "two", skip_serializing_if = "is_two")]
         w: u16,
-        #[serde(default = "two")]
+        #[serde(default = "two", skip_serializing_if = "is_two")]
         r: u16,
-        #[serde(default = "eight")]
+        #[serde(default = "eight", skip_serializing_if = "is_8")]
         vnodes: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         sloppy: bool,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         read_repair: bool,
         /// Anti-entropy interval in ms; 0 turns it off.
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         anti_entropy_ms: f64,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         resolution: ResolutionV1,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         read_all: bool,
-        #[serde(default = "sloppy_after")]
+        #[serde(default = "sloppy_after", skip_serializing_if = "is_150")]
         sloppy_after_ms: f64,
-        #[serde(default = "handoff")]
+        #[serde(default = "handoff", skip_serializing_if = "is_250")]
         handoff_every_ms: f64,
     },
 }
@@ -218,15 +321,15 @@ pub enum ModeV1 {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkV1 {
-    #[serde(default = "lat")]
+    #[serde(default = "lat", skip_serializing_if = "is_40")]
     pub latency_ms: f64,
-    #[serde(default = "jit")]
+    #[serde(default = "jit", skip_serializing_if = "is_10")]
     pub jitter_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub loss: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub duplicate: f64,
-    #[serde(default = "clat")]
+    #[serde(default = "clat", skip_serializing_if = "is_5")]
     pub client_latency_ms: f64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkV1>,
@@ -272,22 +375,22 @@ pub struct LinkV1 {
 #[serde(deny_unknown_fields)]
 pub struct ClockV1 {
     pub node: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub skew_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub drift_ppm: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadV1 {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub write_every_ms: f64,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub read_every_ms: f64,
-    #[serde(default = "three")]
+    #[serde(default = "three", skip_serializing_if = "is_three")]
     pub keys: u16,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_nearest")]
     pub read_from: ReadFromV1,
 }
 
@@ -313,7 +416,7 @@ pub enum ReadTargetV1 {
     Nearest,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EntryV1 {
     pub at_ms: f64,
     #[serde(flatten)]
@@ -324,7 +427,7 @@ pub struct EntryV1 {
 #[serde(tag = "do", rename_all = "kebab-case")]
 pub enum ActionV1 {
     Write {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         client: u16,
         key: String,
         value: String,
@@ -332,10 +435,10 @@ pub enum ActionV1 {
         node: Option<u16>,
     },
     Read {
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         client: u16,
         key: String,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_nearest")]
         from: ReadFromV1,
     },
     Crash {
@@ -347,13 +450,13 @@ pub enum ActionV1 {
     Cut {
         from: u16,
         to: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         both: bool,
     },
     Heal {
         from: u16,
         to: u16,
-        #[serde(default = "yes")]
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
         both: bool,
     },
     Partition {
@@ -381,14 +484,14 @@ pub enum ActionV1 {
     },
     SetClock {
         node: u16,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         skew_ms: f64,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "is_default")]
         drift_ppm: i32,
     },
     SetMode {
         mode: ModeV1,
-        #[serde(default = "one")]
+        #[serde(default = "one", skip_serializing_if = "is_one")]
         k: u16,
     },
     SetQuorum {
@@ -404,6 +507,488 @@ pub enum ActionV1 {
     Caption {
         text: String,
     },
+}
+
+/// A schedule entry is read by hand rather than by serde's `flatten` and internally tagged enum
+/// support, which buffer every entry through generic code several times over and made up a
+/// large part of the page's WebAssembly. Behaviour, messages included, is serde's own for
+/// `struct { at_ms: f64, #[serde(flatten)] action: ActionV1 }` (a test compares the two): fields
+/// are checked in the order given, a field given twice is an error, unknown fields are ignored.
+impl<'de> Deserialize<'de> for EntryV1 {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EntryV1;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("struct EntryV1")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<EntryV1, A::Error> {
+                let mut at_ms = None;
+                let mut rest = Vec::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if k == "at_ms" {
+                        if at_ms.is_some() {
+                            return Err(de::Error::duplicate_field("at_ms"));
+                        }
+                        at_ms = Some(m.next_value::<f64>()?);
+                    } else {
+                        rest.push((k, m.next_value::<Lit>()?));
+                    }
+                }
+                let at_ms = at_ms.ok_or_else(|| de::Error::missing_field("at_ms"))?;
+                let action = action_from_fields(&rest).map_err(de::Error::custom)?;
+                Ok(EntryV1 { at_ms, action })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A JSON value held while a schedule entry's `do` is looked for.
+enum Lit {
+    Null,
+    Bool(bool),
+    U(u64),
+    I(i64),
+    F(f64),
+    Str(String),
+    Seq(Vec<Lit>),
+    Map(Vec<(String, Lit)>),
+}
+
+impl<'de> Deserialize<'de> for Lit {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Lit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_unit<E>(self) -> Result<Lit, E> {
+                Ok(Lit::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Lit, E> {
+                Ok(Lit::Bool(b))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Lit, E> {
+                Ok(Lit::U(n))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Lit, E> {
+                Ok(Lit::I(n))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Lit, E> {
+                Ok(Lit::F(n))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Lit, E> {
+                Ok(Lit::Str(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Lit, E> {
+                Ok(Lit::Str(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Lit, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = s.next_element()? {
+                    v.push(x);
+                }
+                Ok(Lit::Seq(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Lit, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = m.next_entry()? {
+                    v.push(x);
+                }
+                Ok(Lit::Map(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+type LitError = serde_json::Error;
+
+/// What a field holds, for [`fields`].
+#[derive(Clone, Copy)]
+enum Kind {
+    U16,
+    I32,
+    F64,
+    Bool,
+    Str,
+    OptU16,
+    OptF64,
+    Groups,
+    Mode,
+    ReadFrom,
+}
+
+impl Lit {
+    fn unexpected(&self) -> Unexpected<'_> {
+        match self {
+            Lit::Null => Unexpected::Unit,
+            Lit::Bool(b) => Unexpected::Bool(*b),
+            Lit::U(n) => Unexpected::Unsigned(*n),
+            Lit::I(n) => Unexpected::Signed(*n),
+            Lit::F(f) => Unexpected::Float(*f),
+            Lit::Str(s) => Unexpected::Str(s),
+            Lit::Seq(_) => Unexpected::Seq,
+            Lit::Map(_) => Unexpected::Map,
+        }
+    }
+    fn wrong<T>(&self, expected: &str) -> Result<T, LitError> {
+        Err(de::Error::invalid_type(self.unexpected(), &expected))
+    }
+    fn u16(&self) -> Result<u16, LitError> {
+        match *self {
+            Lit::U(n) => u16::try_from(n)
+                .map_err(|_| de::Error::invalid_value(Unexpected::Unsigned(n), &"u16")),
+            Lit::I(n) => u16::try_from(n)
+                .map_err(|_| de::Error::invalid_value(Unexpected::Signed(n), &"u16")),
+            _ => self.wrong("u16"),
+        }
+    }
+    fn i32(&self) -> Result<i32, LitError> {
+        match *self {
+            Lit::U(n) => i32::try_from(n)
+                .map_err(|_| de::Error::invalid_value(Unexpected::Unsigned(n), &"i32")),
+            Lit::I(n) => i32::try_from(n)
+                .map_err(|_| de::Error::invalid_value(Unexpected::Signed(n), &"i32")),
+            _ => self.wrong("i32"),
+        }
+    }
+    fn f64(&self) -> Result<f64, LitError> {
+        match *self {
+            Lit::U(n) => Ok(n as f64),
+            Lit::I(n) => Ok(n as f64),
+            Lit::F(f) => Ok(f),
+            _ => self.wrong("f64"),
+        }
+    }
+    fn bool(&self) -> Result<bool, LitError> {
+        match *self {
+            Lit::Bool(b) => Ok(b),
+            _ => self.wrong("a boolean"),
+        }
+    }
+    fn string(&self) -> Result<String, LitError> {
+        match self {
+            Lit::Str(s) => Ok(s.clone()),
+            _ => self.wrong("a string"),
+        }
+    }
+    fn opt<T>(&self, f: impl Fn(&Lit) -> Result<T, LitError>) -> Result<Option<T>, LitError> {
+        match self {
+            Lit::Null => Ok(None),
+            x => f(x).map(Some),
+        }
+    }
+    fn seq<T>(&self, f: impl Fn(&Lit) -> Result<T, LitError>) -> Result<Vec<T>, LitError> {
+        match self {
+            Lit::Seq(v) => v.iter().map(f).collect(),
+            _ => self.wrong("a sequence"),
+        }
+    }
+    fn groups(&self) -> Result<Vec<Vec<u16>>, LitError> {
+        self.seq(|g| g.seq(Lit::u16))
+    }
+    /// A unit variant of an externally tagged enum: `"name"` or `{"name": null}`.
+    fn unit_variant(&self, names: &'static [&'static str]) -> Result<usize, LitError> {
+        let (name, value) = match self {
+            Lit::Str(s) => (s, None),
+            Lit::Map(m) if m.len() == 1 => (&m[0].0, Some(&m[0].1)),
+            Lit::Map(_) => {
+                return Err(de::Error::invalid_value(
+                    Unexpected::Map,
+                    &"map with a single key",
+                ))
+            }
+            _ => return self.wrong("string or map"),
+        };
+        let i = names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| de::Error::unknown_variant(name, names))?;
+        match value {
+            None | Some(Lit::Null) => Ok(i),
+            Some(v) => v.wrong("unit"),
+        }
+    }
+    fn mode(&self) -> Result<ModeV1, LitError> {
+        Ok(match self.unit_variant(&["sync", "semi-sync", "async"])? {
+            0 => ModeV1::Sync,
+            1 => ModeV1::SemiSync,
+            _ => ModeV1::Async,
+        })
+    }
+    /// `ReadFromV1` is untagged: a node number, else `"leader"` or `"nearest"`.
+    fn read_from(&self) -> Result<ReadFromV1, LitError> {
+        if let Ok(n) = self.u16() {
+            return Ok(ReadFromV1::Node(n));
+        }
+        match self.unit_variant(&["leader", "nearest"]) {
+            Ok(0) => Ok(ReadFromV1::Named(ReadTargetV1::Leader)),
+            Ok(_) => Ok(ReadFromV1::Named(ReadTargetV1::Nearest)),
+            Err(_) => Err(de::Error::custom(
+                "data did not match any variant of untagged enum ReadFromV1",
+            )),
+        }
+    }
+    fn check(&self, kind: Kind) -> Result<(), LitError> {
+        match kind {
+            Kind::U16 => self.u16().map(drop),
+            Kind::I32 => self.i32().map(drop),
+            Kind::F64 => self.f64().map(drop),
+            Kind::Bool => self.bool().map(drop),
+            Kind::Str => self.string().map(drop),
+            Kind::OptU16 => self.opt(Lit::u16).map(drop),
+            Kind::OptF64 => self.opt(Lit::f64).map(drop),
+            Kind::Groups => self.groups().map(drop),
+            Kind::Mode => self.mode().map(drop),
+            Kind::ReadFrom => self.read_from().map(drop),
+        }
+    }
+}
+
+/// The names `do` takes, in `ActionV1`'s order.
+const ACTIONS: &[&str] = &[
+    "write",
+    "read",
+    "crash",
+    "restart",
+    "cut",
+    "heal",
+    "partition",
+    "heal-all",
+    "set-latency",
+    "set-loss",
+    "set-duplicate",
+    "set-clock",
+    "set-mode",
+    "set-quorum",
+    "add-node",
+    "workload",
+    "stop-workload",
+    "caption",
+];
+
+/// The fields named in `spec` (name, kind, required) among `rest`, as serde's derived struct
+/// reads them: in the order given, each value checked as it comes, a name given twice an error,
+/// then the first missing required field (in `spec`'s order) an error. Other fields are ignored.
+fn fields<'a, const N: usize>(
+    rest: &'a [(String, Lit)],
+    spec: [(&'static str, Kind, bool); N],
+) -> Result<[Option<&'a Lit>; N], LitError> {
+    let mut found = [None; N];
+    for (k, v) in rest {
+        if let Some(i) = spec.iter().position(|(name, ..)| name == k) {
+            if found[i].is_some() {
+                return Err(de::Error::duplicate_field(spec[i].0));
+            }
+            v.check(spec[i].1)?;
+            found[i] = Some(v);
+        }
+    }
+    for (i, (name, _, required)) in spec.iter().enumerate() {
+        if *required && found[i].is_none() {
+            return Err(de::Error::missing_field(name));
+        }
+    }
+    Ok(found)
+}
+
+/// An entry's fields other than `at_ms`, read as `ActionV1` (`do` names the action).
+fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
+    let mut tag = None;
+    for (k, v) in rest {
+        if k == "do" {
+            if tag.is_some() {
+                return Err(de::Error::duplicate_field("do"));
+            }
+            tag = Some(match v {
+                Lit::Str(s) => ACTIONS
+                    .iter()
+                    .position(|a| a == s)
+                    .ok_or_else(|| de::Error::unknown_variant(s, ACTIONS))?,
+                Lit::U(n) if (*n as usize) < ACTIONS.len() => *n as usize,
+                Lit::U(n) => {
+                    return Err(de::Error::invalid_value(
+                        Unexpected::Unsigned(*n),
+                        &"variant index 0 <= i < 18",
+                    ))
+                }
+                _ => return v.wrong("variant identifier"),
+            });
+        }
+    }
+    let tag = tag.ok_or_else(|| de::Error::missing_field("do"))?;
+    // Values were checked by `fields`: reading them again cannot fail, and defaults fill gaps.
+    let u16_or = |x: Option<&Lit>, d: u16| x.map_or(Ok(d), Lit::u16);
+    let f64_or = |x: Option<&Lit>, d: f64| x.map_or(Ok(d), Lit::f64);
+    let bool_or = |x: Option<&Lit>, d: bool| x.map_or(Ok(d), Lit::bool);
+    let string = |x: Option<&Lit>| x.map_or(Ok(String::new()), Lit::string);
+    let opt_u16 = |x: Option<&Lit>| x.map_or(Ok(None), |x| x.opt(Lit::u16));
+    let opt_f64 = |x: Option<&Lit>| x.map_or(Ok(None), |x| x.opt(Lit::f64));
+    let read_from = |x: Option<&Lit>| x.map_or(Ok(ReadFromV1::Default), Lit::read_from);
+    use Kind::*;
+    Ok(match tag {
+        0 => {
+            let [client, key, value, node] = fields(
+                rest,
+                [
+                    ("client", U16, false),
+                    ("key", Str, true),
+                    ("value", Str, true),
+                    ("node", OptU16, false),
+                ],
+            )?;
+            ActionV1::Write {
+                client: u16_or(client, 0)?,
+                key: string(key)?,
+                value: string(value)?,
+                node: opt_u16(node)?,
+            }
+        }
+        1 => {
+            let [client, key, from] = fields(
+                rest,
+                [
+                    ("client", U16, false),
+                    ("key", Str, true),
+                    ("from", ReadFrom, false),
+                ],
+            )?;
+            ActionV1::Read {
+                client: u16_or(client, 0)?,
+                key: string(key)?,
+                from: read_from(from)?,
+            }
+        }
+        2 | 3 => {
+            let [node] = fields(rest, [("node", U16, true)])?;
+            let node = u16_or(node, 0)?;
+            if tag == 2 {
+                ActionV1::Crash { node }
+            } else {
+                ActionV1::Restart { node }
+            }
+        }
+        4 | 5 => {
+            let [from, to, both] = fields(
+                rest,
+                [
+                    ("from", U16, true),
+                    ("to", U16, true),
+                    ("both", Bool, false),
+                ],
+            )?;
+            let (from, to, both) = (u16_or(from, 0)?, u16_or(to, 0)?, bool_or(both, true)?);
+            if tag == 4 {
+                ActionV1::Cut { from, to, both }
+            } else {
+                ActionV1::Heal { from, to, both }
+            }
+        }
+        6 => {
+            let [groups] = fields(rest, [("groups", Groups, true)])?;
+            ActionV1::Partition {
+                groups: groups.map_or(Ok(Vec::new()), Lit::groups)?,
+            }
+        }
+        7 => ActionV1::HealAll,
+        8 => {
+            let [from, to, latency_ms, jitter_ms] = fields(
+                rest,
+                [
+                    ("from", OptU16, false),
+                    ("to", OptU16, false),
+                    ("latency_ms", F64, true),
+                    ("jitter_ms", OptF64, false),
+                ],
+            )?;
+            ActionV1::SetLatency {
+                from: opt_u16(from)?,
+                to: opt_u16(to)?,
+                latency_ms: f64_or(latency_ms, 0.0)?,
+                jitter_ms: opt_f64(jitter_ms)?,
+            }
+        }
+        9 => {
+            let [from, to, loss] = fields(
+                rest,
+                [
+                    ("from", OptU16, false),
+                    ("to", OptU16, false),
+                    ("loss", F64, true),
+                ],
+            )?;
+            ActionV1::SetLoss {
+                from: opt_u16(from)?,
+                to: opt_u16(to)?,
+                loss: f64_or(loss, 0.0)?,
+            }
+        }
+        10 => {
+            let [duplicate] = fields(rest, [("duplicate", F64, true)])?;
+            ActionV1::SetDuplicate {
+                duplicate: f64_or(duplicate, 0.0)?,
+            }
+        }
+        11 => {
+            let [node, skew_ms, drift_ppm] = fields(
+                rest,
+                [
+                    ("node", U16, true),
+                    ("skew_ms", F64, false),
+                    ("drift_ppm", I32, false),
+                ],
+            )?;
+            ActionV1::SetClock {
+                node: u16_or(node, 0)?,
+                skew_ms: f64_or(skew_ms, 0.0)?,
+                drift_ppm: drift_ppm.map_or(Ok(0), Lit::i32)?,
+            }
+        }
+        12 => {
+            let [mode, k] = fields(rest, [("mode", Mode, true), ("k", U16, false)])?;
+            ActionV1::SetMode {
+                mode: mode.map_or(Ok(ModeV1::Async), Lit::mode)?,
+                k: u16_or(k, 1)?,
+            }
+        }
+        13 => {
+            let [w, r] = fields(rest, [("w", U16, true), ("r", U16, true)])?;
+            ActionV1::SetQuorum {
+                w: u16_or(w, 0)?,
+                r: u16_or(r, 0)?,
+            }
+        }
+        14 => ActionV1::AddNode,
+        15 => {
+            let [write_every_ms, read_every_ms, keys, read_from_] = fields(
+                rest,
+                [
+                    ("write_every_ms", F64, false),
+                    ("read_every_ms", F64, false),
+                    ("keys", U16, false),
+                    ("read_from", ReadFrom, false),
+                ],
+            )?;
+            ActionV1::Workload {
+                workload: WorkloadV1 {
+                    write_every_ms: f64_or(write_every_ms, 0.0)?,
+                    read_every_ms: f64_or(read_every_ms, 0.0)?,
+                    keys: u16_or(keys, 3)?,
+                    read_from: read_from(read_from_)?,
+                },
+            }
+        }
+        16 => ActionV1::StopWorkload,
+        _ => {
+            let [text] = fields(rest, [("text", Str, true)])?;
+            ActionV1::Caption {
+                text: string(text)?,
+            }
+        }
+    })
 }
 
 /// A decoding or validation failure, with a message for people.
@@ -431,14 +1016,14 @@ pub fn decode(json: &str) -> Result<Scenario, DecodeError> {
             MAX_JSON_BYTES
         ));
     }
-    let probe: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
-    decode_value(probe)
+    let version =
+        probe_number(json, "version").map_err(|e| DecodeError(format!("not valid JSON: {e}")))?;
+    decode_checked(json, version)
 }
 
-/// Validates a scenario already parsed as JSON (a link carries one inside its own JSON).
-pub fn decode_value(probe: serde_json::Value) -> Result<Scenario, DecodeError> {
-    match probe.get("version").and_then(|v| v.as_u64()) {
+/// Decodes `json`, already checked to be JSON, whose `"version"` is `version`.
+pub(super) fn decode_checked(json: &str, version: Option<u64>) -> Result<Scenario, DecodeError> {
+    match version {
         Some(1) => {}
         Some(v) => {
             return err(format!(
@@ -447,15 +1032,150 @@ pub fn decode_value(probe: serde_json::Value) -> Result<Scenario, DecodeError> {
         }
         None => return err("missing \"version\": 1"),
     }
-    let wire: ScenarioV1 =
-        serde_json::from_value(probe).map_err(|e| DecodeError(format!("invalid scenario: {e}")))?;
+    let wire: ScenarioV1 = serde_json::from_str(json)
+        .map_err(|e| DecodeError(format!("invalid scenario: {}", without_position(&e))))?;
     wire.to_scenario()
+}
+
+/// A serde error's message without serde_json's ` at line L column C`: messages name the field,
+/// and the position inside decompressed or one-line JSON would not help a reader.
+pub(super) fn without_position(e: &serde_json::Error) -> String {
+    let mut s = e.to_string();
+    if e.line() != 0 {
+        if let Some(i) = s.rfind(" at line ") {
+            s.truncate(i);
+        }
+    }
+    s
+}
+
+/// Checks that `json` is one JSON value and returns its top-level `key` if that is an object
+/// member holding a whole number ≥ 0 (the last one, should the key repeat). Builds nothing.
+pub(super) fn probe_number(json: &str, key: &str) -> Result<Option<u64>, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let n = de.deserialize_any(Member(Some(key)))?;
+    de.end()?;
+    Ok(n)
+}
+
+/// Reads any JSON value. With a key: that member of an object, read as a [`WholeNumber`]; else
+/// `None`. Without: the value itself as a [`WholeNumber`].
+struct Member<'k>(Option<&'k str>);
+
+impl<'de> Visitor<'de> for Member<'_> {
+    type Value = Option<u64>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+        let mut found = None;
+        while let Some(k) = m.next_key::<String>()? {
+            if Some(k.as_str()) == self.0 {
+                found = m.next_value::<WholeNumber>()?.0;
+            } else {
+                m.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, s: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(s).map(|_| None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(self.0.is_none().then_some(n))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Any JSON value; `Some` for a whole number ≥ 0 (what `serde_json::Value::as_u64` accepts).
+struct WholeNumber(Option<u64>);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Member(None)).map(WholeNumber)
+    }
 }
 
 /// Writes a scenario as version-1 JSON.
 pub fn encode(s: &Scenario) -> String {
-    serde_json::to_string_pretty(&ScenarioV1::from_scenario(s))
-        .expect("wire types always serialize")
+    pretty(
+        &serde_json::to_string(&ScenarioV1::from_scenario(s)).expect("wire types always serialize"),
+    )
+}
+
+/// Compact JSON laid out as `serde_json::to_string_pretty` lays it out (two-space indent,
+/// `": "` after keys, `{}` and `[]` when empty). Reusing the compact writer this way keeps a second
+/// copy of every wire type's serializer out of the page.
+fn pretty(json: &str) -> String {
+    let b = json.as_bytes();
+    let mut out = String::with_capacity(json.len() * 2);
+    let mut depth = 0usize;
+    let (mut in_str, mut escaped, mut from) = (false, false, 0);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
+    };
+    for (i, &c) in b.iter().enumerate() {
+        if in_str {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        let layout = match c {
+            b'"' => {
+                in_str = true;
+                continue;
+            }
+            b'{' | b'[' => !matches!(b.get(i + 1), Some(b'}' | b']')),
+            b'}' | b']' => !matches!(b.get(i.wrapping_sub(1)), Some(b'{' | b'[')),
+            b',' | b':' => true,
+            _ => continue,
+        };
+        if !layout {
+            continue;
+        }
+        out.push_str(&json[from..i]);
+        from = i + 1;
+        match c {
+            b'{' | b'[' => {
+                out.push(c as char);
+                depth += 1;
+                newline(&mut out, depth);
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                newline(&mut out, depth);
+                out.push(c as char);
+            }
+            b',' => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            _ => out.push_str(": "),
+        }
+    }
+    out.push_str(&json[from..]);
+    out
 }
 
 fn ms(field: &str, v: f64) -> Result<Time, DecodeError> {
@@ -1154,4 +1874,162 @@ fn clock(skew_ms: f64, drift_ppm: i32) -> Result<Clock, DecodeError> {
         offset: (skew_ms * 1000.0).round() as i64,
         drift_ppm,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What serde derives for a schedule entry: the reference for the hand-written reader.
+    mod derived {
+        use super::super::ActionV1;
+        use serde::Deserialize;
+
+        #[derive(Deserialize)]
+        pub struct EntryV1 {
+            pub at_ms: f64,
+            #[serde(flatten)]
+            pub action: ActionV1,
+        }
+    }
+
+    fn by_hand(j: &str) -> Result<EntryV1, String> {
+        serde_json::from_str::<EntryV1>(j).map_err(|e| without_position(&e))
+    }
+
+    fn derived(j: &str) -> Result<EntryV1, String> {
+        serde_json::from_str::<derived::EntryV1>(j)
+            .map(|d| EntryV1 {
+                at_ms: d.at_ms,
+                action: d.action,
+            })
+            .map_err(|e| without_position(&e))
+    }
+
+    #[test]
+    fn files_are_laid_out_as_serde_json_would() {
+        let mut scenarios: Vec<Scenario> = crate::presets::presets()
+            .into_iter()
+            .map(|p| p.scenario)
+            .collect();
+        let mut odd = Scenario::default();
+        odd.schedule.push(Scheduled {
+            at: 1000,
+            action: Action::Caption("a \"quoted\" {text}, [1,2]: \\ \\\" ,{}[]".into()),
+        });
+        odd.schedule.push(Scheduled {
+            at: 2000,
+            action: Action::Partition(vec![vec![], vec![0, 1]]),
+        });
+        scenarios.push(odd);
+        for s in &scenarios {
+            let want = serde_json::to_string_pretty(&ScenarioV1::from_scenario(s)).unwrap();
+            assert_eq!(encode(s), want);
+        }
+    }
+
+    #[test]
+    fn entries_read_as_serde_would() {
+        let bases = [
+            r#"{"at_ms":1,"do":"write","client":1,"key":"k","value":"v","node":2}"#,
+            r#"{"at_ms":1,"do":"read","client":1,"key":"k","from":"leader"}"#,
+            r#"{"at_ms":1,"do":"read","key":"k","from":2}"#,
+            r#"{"at_ms":1,"do":"crash","node":0}"#,
+            r#"{"at_ms":1,"do":"restart","node":0}"#,
+            r#"{"at_ms":1,"do":"cut","from":0,"to":1,"both":false}"#,
+            r#"{"at_ms":1,"do":"heal","from":0,"to":1}"#,
+            r#"{"at_ms":1,"do":"partition","groups":[[0,1],[2]]}"#,
+            r#"{"at_ms":1,"do":"heal-all"}"#,
+            r#"{"at_ms":1,"do":"set-latency","from":0,"to":1,"latency_ms":5,"jitter_ms":1.5}"#,
+            r#"{"at_ms":1,"do":"set-loss","from":0,"to":1,"loss":0.5}"#,
+            r#"{"at_ms":1,"do":"set-duplicate","duplicate":0.5}"#,
+            r#"{"at_ms":1,"do":"set-clock","node":1,"skew_ms":-5,"drift_ppm":-100}"#,
+            r#"{"at_ms":1,"do":"set-mode","mode":"semi-sync","k":2}"#,
+            r#"{"at_ms":1,"do":"set-quorum","w":1,"r":1}"#,
+            r#"{"at_ms":1,"do":"add-node"}"#,
+            r#"{"at_ms":1,"do":"workload","write_every_ms":5,"read_every_ms":7,"keys":4,"read_from":"nearest"}"#,
+            r#"{"at_ms":1,"do":"stop-workload"}"#,
+            r#"{"at_ms":1,"do":"caption","text":"hi"}"#,
+        ];
+        let values = [
+            "null",
+            "true",
+            "false",
+            "0",
+            "1",
+            "2",
+            "17",
+            "18",
+            "-1",
+            "2.5",
+            "1e3",
+            "70000",
+            "3000000000",
+            "-3000000000",
+            "\"x\"",
+            "\"leader\"",
+            "\"nearest\"",
+            "\"sync\"",
+            "\"semi-sync\"",
+            "\"write\"",
+            "[]",
+            "[0]",
+            "[[0,1],[2]]",
+            "[[\"a\"]]",
+            "[1,[2]]",
+            "{}",
+            "{\"sync\":null}",
+            "{\"leader\":null}",
+            "{\"leader\":1}",
+            "{\"a\":1,\"b\":2}",
+        ];
+        let mut cases = vec![
+            "[]".to_string(),
+            "5".into(),
+            "{}".into(),
+            r#"{"do":"crash","node":0}"#.into(),
+            r#"{"at_ms":1}"#.into(),
+        ];
+        for base in bases {
+            let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(base).unwrap();
+            let pairs: Vec<(String, String)> =
+                v.iter().map(|(k, x)| (k.clone(), x.to_string())).collect();
+            let render = |p: &[(String, String)]| {
+                let body: Vec<String> = p.iter().map(|(k, x)| format!("{k:?}:{x}")).collect();
+                format!("{{{}}}", body.join(","))
+            };
+            cases.push(render(&pairs));
+            let mut reversed = pairs.clone();
+            reversed.reverse();
+            cases.push(render(&reversed));
+            for i in 0..pairs.len() {
+                let mut p = pairs.clone();
+                p.remove(i);
+                cases.push(render(&p));
+                let mut p = pairs.clone();
+                p.push(pairs[i].clone());
+                cases.push(render(&p));
+                for x in values {
+                    let mut p = pairs.clone();
+                    p[i].1 = x.to_string();
+                    cases.push(render(&p));
+                    // Two bad fields: which one is reported must match too.
+                    let mut q = p.clone();
+                    q.reverse();
+                    cases.push(render(&q));
+                }
+            }
+            let mut p = pairs.clone();
+            p.push(("unknown".into(), "1".into()));
+            cases.push(render(&p));
+        }
+        for (i, a) in ACTIONS.iter().enumerate() {
+            cases.push(format!(r#"{{"at_ms":1,"do":{i},"node":0,"text":"t"}}"#));
+            cases.push(format!(r#"{{"at_ms":1,"do":"{a}"}}"#));
+        }
+        assert!(cases.len() > 2000, "{}", cases.len());
+        for c in &cases {
+            assert_eq!(by_hand(c), derived(c), "{c}");
+        }
+    }
 }
