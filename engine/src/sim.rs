@@ -15,13 +15,13 @@
 //!   restores a checkpoint and re-runs from there; when the trace between the kept part and that
 //!   checkpoint is not known (seeking back before the kept trace, or far forward after that), the
 //!   trace starts again at the checkpoint.
-//! - at most [`MAX_CHECKPOINTS`] checkpoints, whose summed size (writes held by nodes) stays under
-//!   [`CHECKPOINT_BUDGET`], [`CHECKPOINT_EVERY`] events apart (further apart once the world is big:
-//!   one event per 8 writes held by nodes, so copying the world stays a small part of the run);
-//!   when a cap is
-//!   reached every other checkpoint of the older half is dropped, so gaps double going back in
-//!   time (and the first one, at time 0, always stays). A seek costs restoring one checkpoint and
-//!   re-running at most one gap.
+//! - at most [`MAX_CHECKPOINTS`] checkpoints, whose summed estimated size (writes held by nodes
+//!   plus operations) stays under [`CHECKPOINT_BUDGET`] (about 20 MB), [`CHECKPOINT_EVERY`] events
+//!   apart (further apart once the world is big: one event per 8 size units, so copying the world
+//!   stays a small part of the run);
+//!   when a cap is reached every other checkpoint is dropped (the first, at time 0, always stays)
+//!   and later ones are taken twice as far apart, so gaps stay even. A seek costs restoring one
+//!   checkpoint and re-running at most one gap.
 //! - checkpoints do not copy the client history or the anomalies (both only grow, and an operation
 //!   changes only while it is pending): a checkpoint keeps their lengths and copies of the
 //!   operations pending at that moment.
@@ -44,11 +44,12 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
 /// How many events between two checkpoints (before older ones are thinned).
 pub const CHECKPOINT_EVERY: u64 = 5_000;
 /// At most this many checkpoints are kept.
-pub const MAX_CHECKPOINTS: usize = 256;
-/// The checkpoints' summed size (in writes held by nodes, see `world_size`) is kept under this.
-pub const CHECKPOINT_BUDGET: u64 = 2_000_000;
+pub const MAX_CHECKPOINTS: usize = 128;
+/// The checkpoints' summed size (see `world_size`: about 40 bytes a unit, so about 20 MB) is
+/// kept under this.
+pub const CHECKPOINT_BUDGET: u64 = 500_000;
 /// The trace keeps at least this many of its newest events.
-pub const TRACE_KEEP: usize = 150_000;
+pub const TRACE_KEEP: usize = 100_000;
 /// A client retries this long after a "not leader, leader unknown" answer.
 const RETRY_DELAY: Time = 50 * MS;
 
@@ -199,6 +200,8 @@ pub struct Simulation {
     /// After a seek back: the history and anomalies as of the furthest point reached, from which
     /// checkpoints (back, or forward up to that point) take theirs.
     future: Option<Future>,
+    /// Events between checkpoints: [`CHECKPOINT_EVERY`], doubled at each thinning.
+    spacing: u64,
 }
 
 struct Future {
@@ -230,6 +233,7 @@ impl Simulation {
             last_checkpoint_events: 0,
             pending_from: 0,
             future: None,
+            spacing: CHECKPOINT_EVERY,
         };
         sim.checkpoint();
         sim
@@ -438,12 +442,15 @@ impl Simulation {
     /// Events between checkpoints: [`CHECKPOINT_EVERY`], or more once the world is big, so that
     /// copying it stays a small part of the run (the copy grows with the writes every node holds).
     fn checkpoint_spacing(&self) -> u64 {
-        CHECKPOINT_EVERY.max(self.world_size() / 8)
+        self.spacing.max(self.world_size() / 8)
     }
 
-    /// A proxy for the size of a copy of the world: the writes its nodes hold, at least 1,000.
+    /// A proxy for the size of a copy of the world, in units of roughly 40 bytes (measured on
+    /// single-leader runs): the writes its nodes hold plus the operations the checkers have seen;
+    /// at least 1,000.
     fn world_size(&self) -> u64 {
-        (self.world.accepted * self.world.nodes.len() as u64).max(1_000)
+        let w = &self.world;
+        (w.accepted * w.nodes.len() as u64 + w.history.len() as u64).max(1_000)
     }
 
     fn bound_trace(&mut self) {
@@ -493,14 +500,14 @@ impl Simulation {
             || (self.checkpoints.len() > 4
                 && self.checkpoints.iter().map(|c| c.size).sum::<u64>() > CHECKPOINT_BUDGET)
         {
-            // Thin the older half: drop every other one (never the first, at time 0).
-            let half = self.checkpoints.len() / 2;
+            // Thin: drop every other one (never the first, at time 0), and space new ones twice
+            // as far apart.
             let mut k = 0;
             self.checkpoints.retain(|_| {
                 k += 1;
-                let i = k - 1;
-                i == 0 || i >= half || i % 2 == 0
+                (k - 1) % 2 == 0
             });
+            self.spacing *= 2;
         }
     }
 
@@ -516,7 +523,9 @@ impl Simulation {
         let now = self.world.now;
         self.checkpoints
             .retain(|c| c.world.now < now || c.world.stats.events == 0);
-        self.last_checkpoint_events = self.world.stats.events;
+        // Spacing goes on from the last checkpoint kept (frequent actions must not keep pushing
+        // the next checkpoint away).
+        self.last_checkpoint_events = self.checkpoints.last().map_or(0, |c| c.world.stats.events);
         // The run forks: what was computed after now no longer happens.
         self.ahead.clear();
         self.future = None;

@@ -1,0 +1,71 @@
+//! Memory over one virtual hour of the page's first scenario with a random fault every 10 s (the
+//! same run as `tests/bounds.rs`), counted by a global allocator:
+//! `cargo run --release -p replica-engine --example memory`.
+use replica_engine::scenario::Action;
+use replica_engine::{Scenario, Simulation};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+struct Count;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+unsafe impl GlobalAlloc for Count {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let n = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+        PEAK.fetch_max(n, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+}
+#[global_allocator]
+static A: Count = Count;
+fn main() {
+    let mut sim = Simulation::new(Scenario::default());
+    let mut x: u64 = 12345;
+    let mut rand = |n: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % n
+    };
+    let sec = 1_000_000u64;
+    for i in 1..=360u64 {
+        let a = match rand(6) {
+            0 => Action::Crash(rand(3) as u16),
+            1 | 5 => Action::Restart(rand(3) as u16),
+            2 => Action::Cut {
+                from: 0,
+                to: 1 + rand(2) as u16,
+                both: true,
+            },
+            3 => Action::HealAll,
+            _ => Action::SetLoss {
+                link: None,
+                loss_ppm: rand(200_000) as u32,
+            },
+        };
+        sim.act(a);
+        sim.run_until(i * 10 * sec);
+        if i % 60 == 0 {
+            let live = LIVE.load(Relaxed);
+            println!(
+                "t={}s events={} trace={} cps={} history={} live={:.1}MB peak={:.1}MB",
+                i * 10,
+                sim.stats().events,
+                sim.trace().len(),
+                sim.checkpoint_count(),
+                sim.history().len(),
+                live as f64 / 1e6,
+                PEAK.load(Relaxed) as f64 / 1e6
+            );
+        }
+    }
+    let before = LIVE.load(Relaxed);
+    drop(sim);
+    println!(
+        "sim total {:.1} MB",
+        (before - LIVE.load(Relaxed)) as f64 / 1e6
+    );
+}
