@@ -43,6 +43,8 @@ const shows: Record<string, (s: S, page: Page) => boolean | Promise<boolean>> = 
   'read-repair': (_s, page) => logSays(/repair/i)(page),
   'anti-entropy': (_s, page) => logSays(/anti-entropy/i)(page),
   'update-overtakes-insert': anomaly('out-of-order'),
+  'session-guarantees': (s) => anomaly('read-your-writes')(s) && anomaly('monotonic-read')(s),
+  'consistent-prefix': anomaly('consistent-prefix'),
 };
 
 test('the gallery opens every preset on its moment, showing its phenomenon', async ({ page }) => {

@@ -201,6 +201,29 @@ const DEFS: &[Def] = &[
         node: Some(2),
         diagram: true,
     },
+    Def {
+        id: "session-guarantees",
+        title: "Reading your own writes, and going back in time",
+        explain: "A client that reads from a lagging follower may not see the write it has just \
+                  made, and a client whose reads go to different followers may see a value and \
+                  then lose it again. Neither read is wrong for asynchronous replication, but both \
+                  break a promise a user expects from one session.",
+        json: scenario!("session-guarantees"),
+        at_ms: 600,
+        node: Some(1),
+        diagram: true,
+    },
+    Def {
+        id: "consistent-prefix",
+        title: "The answer before the question",
+        explain: "In a multi-leader setup each write travels its own path, so a reader can see a \
+                  write without the earlier write it depends on. Here a third region receives the \
+                  answer to a question before the question itself.",
+        json: scenario!("consistent-prefix"),
+        at_ms: 500,
+        node: Some(2),
+        diagram: true,
+    },
 ];
 
 fn build(d: &Def) -> Preset {

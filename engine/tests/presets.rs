@@ -369,6 +369,20 @@ fn shows(id: &str, sim: &Simulation) -> Result<(), String> {
             anomalies(sim).any(|a| matches!(a, AnomalyKind::OutOfOrder { .. })),
             "a write applied before the one it depends on",
         ),
+        "session-guarantees" => {
+            check(
+                anomalies(sim).any(|a| matches!(a, AnomalyKind::ReadYourWrites { .. })),
+                "a read that missed its own client's write",
+            )?;
+            check(
+                anomalies(sim).any(|a| matches!(a, AnomalyKind::MonotonicRead { .. })),
+                "a read that went back in time",
+            )
+        }
+        "consistent-prefix" => check(
+            anomalies(sim).any(|a| matches!(a, AnomalyKind::ConsistentPrefix { .. })),
+            "a read that saw a write but not the write it depends on",
+        ),
         other => Err(format!("no check for preset {other}: add one")),
     }
 }
