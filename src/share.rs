@@ -239,7 +239,10 @@ mod tests {
         let bad = load_of("1.this-is-not-deflate", true);
         assert_eq!(bad.scenario, Scenario::default());
         let banner = bad.banner.expect("a banner");
-        assert!(banner.starts_with("This link could not be opened: "), "{banner}");
+        assert!(
+            banner.starts_with("This link could not be opened: "),
+            "{banner}"
+        );
         assert!(banner.ends_with("Showing the default scenario instead."));
         assert_eq!(load_of("", false).banner, None);
     }

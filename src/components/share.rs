@@ -226,7 +226,10 @@ mod tests {
 
     #[test]
     fn the_snippet_escapes_what_it_quotes() {
-        let s = snippet("https://x.org/?embed&autoplay#1.ab", "Replica Lab: \"a\" <b>");
+        let s = snippet(
+            "https://x.org/?embed&autoplay#1.ab",
+            "Replica Lab: \"a\" <b>",
+        );
         assert!(s.starts_with("<iframe src=\"https://x.org/?embed&amp;autoplay#1.ab\""));
         assert!(s.contains("title=\"Replica Lab: &quot;a&quot; &lt;b&gt;\""));
         assert!(s.contains("sandbox=\"allow-scripts\""));
