@@ -99,5 +99,9 @@ test('clicking a stale read highlights the read and the write it missed', async 
   await page.screenshot({ path: path.join(OUT, 'cause-stale-read-cluster.png') });
   await page.getByRole('button', { name: 'Stop highlighting the cause' }).click();
   await expect(page.locator('svg.cluster g.node.cause')).toHaveCount(0);
+  // The anomaly's line in the event log shows the same cause.
+  await page.locator('.event-log li.c-anomaly button').first().click();
+  await expect(page.locator('g.st-span.cause[data-op="0"]')).toHaveAttribute('data-cause', 'missed');
+  await expect(page.locator('.pill.cause')).toContainText('#1 read, #0 missed');
   expect(errors, errors.join('\n')).toEqual([]);
 });
