@@ -1,6 +1,7 @@
 // Side by side (the same scenario and seed under another setting, one clock, a metrics diff) and
 // an anomaly's cause highlighted in the diagram and the cluster picture.
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { watchErrors, state, OUT } from './support';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -45,6 +46,11 @@ test('async beside semi-sync: two pictures on one clock, and the diff shows the 
   await expect(lost.locator('td.b')).toHaveClass(/better/);
   await expect(page.locator('table.diff tbody tr')).toHaveCount(9);
   await page.screenshot({ path: path.join(OUT, 'compare-async-semisync.png') });
+  const scan = await new AxeBuilder({ page }).include('.compare').include('.compare-diff').include('.compare-menu').analyze();
+  const bad = scan.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} nodes, e.g. ${v.nodes[0]?.target}`);
+  expect(bad, bad.join('\n')).toEqual([]);
   // Acting on the main run acts on the twin at the same moment.
   await page.evaluate(() => (window as any).replicaLab.apply({ do: 'crash', node: 1 }));
   await expect(b.locator('svg.cluster.twin g.node[data-node="1"]')).toHaveClass(/down/);
