@@ -7,6 +7,7 @@
 
 use crate::anim::{self, Hits};
 use crate::api;
+use crate::components::cluster::ClusterView;
 use crate::components::consistency::{Consistency, ConsistencyData};
 use crate::components::controls::{Controls, ControlsView};
 use crate::components::event_log::{self, EventLog};
@@ -160,11 +161,20 @@ pub fn app() -> Html {
         })
     });
     let diagram = use_memo(
-        (m.diagram, now, sim.trace().len(), (*flagged).clone()),
-        |(shown, _, _, flagged)| {
+        (
+            m.diagram,
+            now,
+            sim.trace().len(),
+            (*flagged).clone(),
+            m.cause.clone(),
+        ),
+        |(shown, _, _, flagged, cause)| {
             Rc::new(if *shown {
                 let mut d = crate::spacetime::build(&sim, DIAGRAM_WINDOW, false);
                 crate::spacetime::flag_ops(&mut d, flagged);
+                if let Some(c) = cause {
+                    crate::spacetime::mark_cause(&mut d, c);
+                }
                 d
             } else {
                 crate::spacetime::SpaceTime::default()
@@ -203,6 +213,38 @@ pub fn app() -> Html {
         }
         _ => (None, Vec::new()),
     };
+    // Side by side: the twin run's picture and the metrics of both (slow refresh).
+    let diff = use_memo(
+        (
+            m.slow_rev,
+            m.compare.as_ref().map(|t| t.sim.as_ptr() as usize),
+        ),
+        |(_, open)| {
+            Rc::new(match (&m.compare, open) {
+                (Some(t), Some(_)) => {
+                    let twin = t.sim.borrow();
+                    crate::compare::diff(
+                        &sim.metrics(),
+                        &twin.metrics(),
+                        crate::compare::violations(&sim),
+                        crate::compare::violations(&twin),
+                    )
+                }
+                _ => Vec::new(),
+            })
+        },
+    );
+    let twin_results = use_memo(
+        (
+            m.slow_rev,
+            m.compare.as_ref().map(|t| t.sim.as_ptr() as usize),
+        ),
+        |_| {
+            Rc::new(m.compare.as_ref().map_or_else(Vec::new, |t| {
+                crate::components::cluster::client_results(&t.sim.borrow())
+            }))
+        },
+    );
     drop(sim);
     // The cluster view does not show the nodes' own clocks, which change every frame; leaving
     // them out lets it skip re-rendering while nothing it shows changes.
@@ -230,11 +272,14 @@ pub fn app() -> Html {
         ),
         Tab::Results => (
             "results",
-            html! { <Results data={results.clone()} dispatch={dispatch.clone()} /> },
+            html! { <Results data={results.clone()} cause={m.cause.clone()} dispatch={dispatch.clone()} /> },
         ),
         Tab::Consistency => (
             "consistency",
-            html! { <Consistency data={(*consistency).clone()} /> },
+            html! { <>
+                { compare_menu(m, &strategy, n as u16, &dispatch) }
+                <Consistency data={(*consistency).clone()} />
+            </> },
         ),
     };
     let notice = m.notice.as_ref().map(|x| {
@@ -268,10 +313,64 @@ pub fn app() -> Html {
                 Strategy::MultiLeader(_) => stage_mod::MULTI_KINDS,
                 Strategy::Leaderless(_) => stage_mod::LEADERLESS_KINDS,
             },
-            hover: m.hover, tip, canvas, hits,
+            hover: m.hover, tip, canvas, hits, cause: m.cause.clone(),
             dispatch: dispatch.clone() }) }
         </div>
     </> };
+    let picture = match &m.compare {
+        Some(t) if m.embed.is_none() => {
+            let twin = t.sim.borrow();
+            let tsnap = twin.snapshot();
+            let mut tnodes = tsnap.nodes;
+            for node in &mut tnodes {
+                node.clock_us = 0;
+            }
+            let tstrategy = &twin.config().strategy;
+            let dots = crate::compare::dots(&twin);
+            let label_a = crate::compare::current(&strategy).label();
+            let label_b = crate::compare::current(tstrategy).label();
+            let twin_view = html! {
+                <ClusterView nodes={Rc::new(tnodes)} clients={Rc::new(tsnap.clients)}
+                    cut={Rc::new(tsnap.cut)} selected={None::<Selection>} hits={Hits::default()}
+                    shape={Shape::of(tstrategy)}
+                    topology={match tstrategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None }}
+                    homes={Rc::new(Vec::new())} client_results={(*twin_results).clone()}
+                    readonly=true dots={Rc::new(dots)} dispatch={dispatch.clone()} />
+            };
+            html! { <>
+                <div class="compare">
+                    <div class="compare-side" data-side="a" data-time={now.to_string()}>
+                        <div class="compare-label"><strong>{ "A" }</strong>{ format!(" {label_a}") }<span class="muted">{ " · this run" }</span></div>
+                        { picture }
+                    </div>
+                    <div class="compare-side twin" data-side="b" data-time={tsnap.time_us.to_string()}>
+                        <div class="compare-label"><strong>{ "B" }</strong>{ format!(" {label_b}") }
+                            <span class="muted">{ " · same seed and schedule" }</span></div>
+                        <div class="stage twin-stage">{ twin_view }</div>
+                    </div>
+                </div>
+                <div class="compare-diff">
+                    <table class="diff" aria-label="Metrics of A and B">
+                        <thead><tr><th scope="col">{ "metric" }</th>
+                            <th scope="col">{ format!("A {label_a}") }</th>
+                            <th scope="col">{ format!("B {label_b}") }</th></tr></thead>
+                        <tbody>
+                            { for diff.iter().map(|r| html! {
+                                <tr data-metric={r.what}>
+                                    <th scope="row">{ r.what }</th>
+                                    <td class={classes!("a", (r.better < 0).then_some("better"))}>{ &r.a }</td>
+                                    <td class={classes!("b", (r.better > 0).then_some("better"))}>{ &r.b }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                    <button class="close-compare" onclick={on_click(&dispatch, Action::Compare(None))}
+                        title="Back to the one run (C)">{ "Close comparison" }</button>
+                </div>
+            </> }
+        }
+        _ => picture,
+    };
     let banner = m.banner.as_ref().map(|b| html! {
         <div class="banner" role="alert">
             <span>{ b.clone() }</span>
@@ -384,6 +483,14 @@ pub fn app() -> Html {
                                 { format!("{anomalies} anomal{}", if anomalies == 1 { "y" } else { "ies" }) }
                             </button>
                         }
+                        if let Some(c) = &m.cause {
+                            <span class="pill cause" title="Its operations and nodes are highlighted in the diagram and the cluster picture">
+                                { format!("cause of {} ", c.kind.replace('-', " ")) }
+                                { c.ops.iter().map(|(o, part)| format!("#{o} {part}")).collect::<Vec<_>>().join(", ") }
+                                <button class="ghost" aria-label="Stop highlighting the cause"
+                                    onclick={on_click(&dispatch, Action::Cause(None))}>{ "×" }</button>
+                            </span>
+                        }
                         { notice.unwrap_or_default() }
                         <button class="pill view-toggle" aria-pressed={m.diagram.to_string()}
                             title="Messages as arrows between lanes over the last moments (key D)"
@@ -423,6 +530,36 @@ pub fn app() -> Html {
             { dialog }
             { banner.unwrap_or_default() }
         </div>
+    }
+}
+
+/// The comparison offers, at the top of the Consistency tab: this run beside the same run under
+/// another setting.
+fn compare_menu(
+    m: &Model,
+    strategy: &Strategy,
+    nodes: u16,
+    dispatch: &UseReducerDispatcher<Model>,
+) -> Html {
+    let options = crate::compare::options(strategy, nodes);
+    let open = m.compare.as_ref().map(|t| t.variant);
+    html! {
+        <section class="compare-menu">
+            <h3>{ "Side by side" }</h3>
+            <p class="muted">{ format!("This run ({}) beside the same seed and schedule with one setting changed:",
+                crate::compare::current(strategy).label()) }</p>
+            <div class="row">
+                { for options.iter().map(|v| {
+                    let on = open == Some(*v);
+                    html! {
+                        <button class={classes!("compare-btn", on.then_some("on"))} aria-pressed={on.to_string()}
+                            onclick={on_click(dispatch, Action::Compare((!on).then_some(*v)))}>
+                            { format!("Compare with {}", v.label()) }
+                        </button>
+                    }
+                }) }
+            </div>
+        </section>
     }
 }
 

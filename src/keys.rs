@@ -59,6 +59,18 @@ pub fn install(model: UseReducerHandle<Model>) -> Option<EventListener> {
                 "g" | "G" if !help_open => Some(Action::Dialog(Some(Dialog::Gallery))),
                 "s" | "S" if !help_open => Some(Action::Dialog(Some(Dialog::Share))),
                 "d" | "D" if !help_open => Some(Action::Diagram(!model.clone().diagram)),
+                "c" | "C" if !help_open => {
+                    let m = model.clone();
+                    if m.compare.is_some() {
+                        Some(Action::Compare(None))
+                    } else {
+                        let sim = m.sim.borrow();
+                        let cfg = sim.config();
+                        crate::compare::options(&cfg.strategy, cfg.nodes)
+                            .first()
+                            .map(|v| Action::Compare(Some(*v)))
+                    }
+                }
                 "1" | "2" | "3" if !help_open => {
                     let k = Kind::ALL[(e.key().as_bytes()[0] - b'1') as usize];
                     let current = Kind::of(&model.clone().sim.borrow().config().strategy);

@@ -15,6 +15,7 @@
 pub mod anim;
 pub mod api;
 pub mod app;
+pub mod compare;
 pub mod components;
 pub mod embed;
 pub mod export;

@@ -28,6 +28,8 @@ pub struct Arrow {
     pub arrive: Time,
     pub dropped: Option<DropCause>,
     pub summary: String,
+    /// The request or reply of an operation behind the highlighted anomaly (see [`mark_cause`]).
+    pub cause: bool,
 }
 
 /// A client operation from invocation to completion.
@@ -41,6 +43,8 @@ pub struct Span {
     pub ok: bool,
     /// Part of a linearizability counterexample (see [`flag_ops`]).
     pub flagged: bool,
+    /// Its part in the highlighted anomaly ("read", "missed"...; see [`mark_cause`]).
+    pub cause: Option<&'static str>,
 }
 
 /// A moment on a lane: a crash, a restart, a role change.
@@ -105,6 +109,7 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
                         arrive: *arrive,
                         dropped: None,
                         summary: summary.to_string(),
+                        cause: false,
                     },
                 );
             }
@@ -179,6 +184,7 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
                 label: format!("#{} {what}{outcome}", op.id),
                 ok,
                 flagged: false,
+                cause: None,
             }
         })
         .collect();
@@ -199,6 +205,24 @@ pub fn flag_ops(d: &mut SpaceTime, ops: &std::collections::BTreeSet<OpId>) {
             s.flagged = true;
             s.label.push_str(" · in a linearizability counterexample");
         }
+    }
+}
+
+/// Marks the operations an anomaly names, and their messages: the client's request, sent as
+/// the operation began, and the reply that ended it.
+pub fn mark_cause(d: &mut SpaceTime, cause: &crate::compare::Cause) {
+    for s in &mut d.spans {
+        if let Some(part) = cause.part(s.op) {
+            s.cause = Some(part);
+            s.label.push_str(&format!(" · {part} ({})", cause.kind));
+        }
+    }
+    for a in &mut d.arrows {
+        a.cause = d.spans.iter().any(|s| {
+            s.cause.is_some()
+                && ((a.from == s.lane && a.sent == s.start)
+                    || (a.to == s.lane && a.dropped.is_none() && s.end == Some(a.end)))
+        });
     }
 }
 

@@ -8,6 +8,7 @@
 //! Returning the very same `Rc<Model>` from the reducer means "nothing changed" and Yew skips the
 //! render; a paused page therefore costs nothing per frame.
 
+use crate::compare::{Cause, Variant};
 use crate::embed::Embed;
 use replica_engine::scenario::{
     Action as SimAction, Config, Leaderless, MultiLeader, Scenario, Strategy, SyncMode, View,
@@ -220,6 +221,10 @@ pub enum Action {
     Banner(Option<String>),
     /// Open a dialog, or close the one open.
     Dialog(Option<Dialog>),
+    /// Run the same scenario under another setting beside this one, or close the comparison.
+    Compare(Option<Variant>),
+    /// Highlight what caused an anomaly (and go to its moment, with the diagram), or stop.
+    Cause(Option<Box<Cause>>),
 }
 
 /// A click handler that dispatches `action`. One shared closure type for every button keeps the
@@ -269,6 +274,23 @@ pub struct Model {
     pub dialog: Option<Dialog>,
     /// Set when the page runs inside an iframe (`?embed`); fixed for the page's life.
     pub embed: Option<Rc<Embed>>,
+    /// The twin run shown beside this one, kept at the same moment (see `compare`).
+    pub compare: Option<Twin>,
+    /// The anomaly whose cause is highlighted.
+    pub cause: Option<Rc<Cause>>,
+}
+
+/// The run under another setting, shown beside the main one.
+#[derive(Clone)]
+pub struct Twin {
+    pub variant: Variant,
+    pub sim: SharedSim,
+}
+
+impl PartialEq for Twin {
+    fn eq(&self, other: &Self) -> bool {
+        self.variant == other.variant && Rc::ptr_eq(&self.sim, &other.sim)
+    }
 }
 
 impl PartialEq for Model {
@@ -291,6 +313,8 @@ impl PartialEq for Model {
             && self.scen_rev == other.scen_rev
             && self.banner == other.banner
             && self.dialog == other.dialog
+            && self.compare == other.compare
+            && self.cause == other.cause
     }
 }
 
@@ -322,6 +346,8 @@ impl Model {
             banner: None,
             dialog: None,
             embed: None,
+            compare: None,
+            cause: None,
         }
     }
 
@@ -379,10 +405,60 @@ impl Model {
         }
         self.scanned = trace.len();
         self.marks_until = self.marks_until.max(sim.now());
+        let now = sim.now();
         drop(sim);
         if let Some(m) = marks {
             self.marks = Rc::new(m);
         }
+        self.sync_twin(now);
+    }
+
+    /// Brings the twin run to `now`, forwards or backwards.
+    fn sync_twin(&self, now: Time) {
+        if let Some(t) = &self.compare {
+            let mut twin = t.sim.borrow_mut();
+            if twin.now() < now {
+                twin.run_until(now);
+            } else if twin.now() > now {
+                twin.seek(now);
+            }
+        }
+    }
+
+    /// A new twin of the main run's scenario (after a restart or a load), or none when its
+    /// setting does not apply to the new strategy.
+    fn rebuild_twin(&mut self) {
+        let Some(old) = self.compare.take() else {
+            return;
+        };
+        let sim = self.sim.borrow();
+        let strategy = &sim.config().strategy;
+        let variant = if old.variant.fits(strategy) {
+            Some(old.variant)
+        } else {
+            crate::compare::options(strategy, sim.config().nodes)
+                .first()
+                .copied()
+        };
+        let twin = variant.map(|variant| Twin {
+            variant,
+            sim: Rc::new(RefCell::new(crate::compare::twin(sim.scenario(), variant))),
+        });
+        drop(sim);
+        self.compare = twin;
+    }
+
+    /// Opens (or changes, or closes) the comparison.
+    fn set_compare(&mut self, v: Option<Variant>) {
+        self.compare = v.map(|variant| {
+            let sim = self.sim.borrow();
+            Twin {
+                variant,
+                sim: Rc::new(RefCell::new(crate::compare::twin(sim.scenario(), variant))),
+            }
+        });
+        let now = self.now();
+        self.sync_twin(now);
     }
 
     /// The run branched at `now`: whatever had been seen after it no longer exists.
@@ -398,11 +474,23 @@ impl Model {
         let (now, dropped) = {
             let mut sim = self.sim.borrow_mut();
             let now = sim.now();
-            let dropped = sim.act(action);
+            let dropped = sim.act(action.clone());
             // The entry sits 1 µs after now; run to it so a paused page shows the effect at once.
             sim.run_until(now + 1);
             (now, dropped)
         };
+        // The twin gets the same action at the same moment, unless it changes the very setting
+        // the twin differs in: then it is rebuilt from the main scenario, which leaves that
+        // action out (so later entries are dropped the same way on both).
+        if let Some(t) = &self.compare {
+            self.sync_twin(now);
+            if t.variant.touches(&action) {
+                let main = self.sim.borrow();
+                *t.sim.borrow_mut() = crate::compare::twin(main.scenario(), t.variant);
+            } else {
+                t.sim.borrow_mut().act(action);
+            }
+        }
         self.scen_rev += 1;
         self.from_url = false;
         let forked = now < self.max_time;
@@ -434,6 +522,8 @@ impl Model {
         self.hover = None;
         self.scen_rev += 1;
         self.from_url = false;
+        self.cause = None;
+        self.rebuild_twin();
     }
 
     fn load(&mut self, load: Load) {
@@ -752,6 +842,19 @@ impl Reducible for Model {
                     m.playing = false;
                 }
             }
+            Action::Compare(v) => m.set_compare(v),
+            Action::Cause(c) => {
+                if let Some(c) = &c {
+                    m.playing = false;
+                    m.diagram = true;
+                    m.sim
+                        .borrow_mut()
+                        .seek(c.t.min(replica_engine::scenario::MAX_TIME));
+                    m.carry = 0.0;
+                    m.after_move();
+                }
+                m.cause = c.map(|c| Rc::new(*c));
+            }
         }
         m.slow_rev += 1;
         Rc::new(m)
@@ -938,6 +1041,70 @@ mod tests {
             },
         );
         assert!(count(&m, "stale-read") > 0, "no stale read in 10 s");
+    }
+
+    #[test]
+    fn the_twin_follows_the_clock_and_the_actions() {
+        let m = Rc::new(Model::initial(false));
+        let v = crate::compare::Variant::Mode(SyncMode::Sync);
+        let m = reduce(m, Action::Compare(Some(v)));
+        let twin_now = |m: &Model| m.compare.as_ref().unwrap().sim.borrow().now();
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 700 * MS,
+                pause: true,
+            },
+        );
+        assert_eq!(twin_now(&m), 700 * MS);
+        let m = reduce(m, Action::Act(SimAction::Crash(0)));
+        assert_eq!(twin_now(&m), m.now());
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 1500 * MS,
+                pause: true,
+            },
+        );
+        let m = reduce(m, Action::Step);
+        assert_eq!(twin_now(&m), m.now());
+        {
+            let t = m.compare.as_ref().unwrap().sim.borrow();
+            assert!(!t.nodes()[0].up, "the crash reached the twin");
+            assert!(
+                matches!(&t.config().strategy, Strategy::SingleLeader(sl) if sl.mode == SyncMode::Sync)
+            );
+            // The twin equals a fresh run of the main scenario under the variant.
+            let mut fresh = crate::compare::twin(m.sim.borrow().scenario(), v);
+            fresh.run_until(t.now());
+            assert_eq!(fresh.trace_hash(), t.trace_hash());
+        }
+        // A live change of the compared setting reaches the main run only.
+        let m = reduce(
+            m,
+            Action::Act(SimAction::SetMode(SyncMode::SemiSync { k: 1 })),
+        );
+        {
+            let t = m.compare.as_ref().unwrap().sim.borrow();
+            assert_eq!(t.now(), m.now());
+            assert!(
+                matches!(&t.config().strategy, Strategy::SingleLeader(sl) if sl.mode == SyncMode::Sync)
+            );
+        }
+        let m = reduce(
+            m,
+            Action::Seek {
+                t: 100 * MS,
+                pause: true,
+            },
+        );
+        assert_eq!(twin_now(&m), 100 * MS);
+        // Another strategy: the twin follows with a setting that applies to it.
+        let m = reduce(m, Action::Restart(Restart::Kind(Kind::Leaderless)));
+        let t = m.compare.as_ref().unwrap();
+        assert!(matches!(t.variant, crate::compare::Variant::Quorum { .. }));
+        let m = reduce(m, Action::Compare(None));
+        assert!(m.compare.is_none());
     }
 
     #[test]

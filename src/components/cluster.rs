@@ -41,6 +41,16 @@ pub struct ClusterProps {
     /// Messages drawn over the links: a click on one belongs to the message, not the link.
     pub hits: Hits,
     pub dispatch: UseReducerDispatcher<Model>,
+    /// A picture to look at only (the twin run of a comparison): nothing is clickable or
+    /// focusable, and its SVG ids do not clash with the main picture's.
+    #[prop_or_default]
+    pub readonly: bool,
+    /// The anomaly whose nodes and clients are highlighted.
+    #[prop_or_default]
+    pub cause: Option<Rc<crate::compare::Cause>>,
+    /// Messages in flight drawn in the SVG itself (the twin picture has no canvas).
+    #[prop_or_default]
+    pub dots: Rc<Vec<crate::compare::Dot>>,
 }
 
 /// A client's last finished operation: "k1=a3 ✓ 12 ms", "k0 → a2 · stale".
@@ -200,6 +210,15 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
         })
     };
 
+    // The twin picture's marker ids.
+    let ids = if props.readonly { "-twin" } else { "" };
+    let cause_node = |id: NodeId| props.cause.as_ref().is_some_and(|c| c.nodes.contains(&id));
+    let cause_client = |id: u16| {
+        props
+            .cause
+            .as_ref()
+            .is_some_and(|c| c.clients.contains(&id))
+    };
     let mut links = Vec::with_capacity(n * n.saturating_sub(1) / 2);
     for a in 0..n {
         for b in a + 1..n {
@@ -242,7 +261,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             let half = |(s, e): ((f64, f64), (f64, f64))| {
                 html! {
                     <line class="cut-lane" x1={fmt(s.0)} y1={fmt(s.1)} x2={fmt(e.0)} y2={fmt(e.1)}
-                        marker-end="url(#arrow)" />
+                        marker-end={format!("url(#arrow{ids})")} />
                 }
             };
             let (mx, my) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
@@ -255,7 +274,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             );
             links.push(html! {
                 <g class={class} data-link={format!("{a}-{b}")} data-state={state}
-                    onclick={select_link(Selection::Link(ai, bi))}>
+                    onclick={(!props.readonly).then(|| select_link(Selection::Link(ai, bi)))}>
                     <title>{ title }</title>
                     <line class="hit" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
                     <line class="wire" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
@@ -288,7 +307,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             let k = layout.node_r + 4.0;
             flow.push(html! {
                 <line class="flow" x1={fmt(pa.0 + ux * k)} y1={fmt(pa.1 + uy * k)}
-                    x2={fmt(pb.0 - ux * k)} y2={fmt(pb.1 - uy * k)} marker-end="url(#flow)" />
+                    x2={fmt(pb.0 - ux * k)} y2={fmt(pb.1 - uy * k)} marker-end={format!("url(#flow{ids})")} />
             });
         }
     }
@@ -318,7 +337,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             .copied()
             .unwrap_or((0.0, 0.0));
         html! {
-            <g class="client" data-client={c.id.to_string()}>
+            <g class={classes!("client", cause_client(c.id).then_some("cause"))} data-client={c.id.to_string()}>
                 <title>{ format!("Client c{} (nearest node: n{})", c.id, c.home) }</title>
                 <line class="tether" x1={fmt(x)} y1={fmt(y)} x2={fmt(home.0)} y2={fmt(home.1)} />
                 <rect x={fmt(x - layout.client_r)} y={fmt(y - layout.client_r)}
@@ -345,7 +364,8 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             (!node.up).then_some("down"),
             selected.then_some("selected"),
             (node.up && role != "leader" && node.lag > 0).then_some("lagging"),
-            props.homes.contains(&node.id).then_some("home")
+            props.homes.contains(&node.id).then_some("home"),
+            cause_node(node.id).then_some("cause")
         );
         let id = node.id;
         let onkeydown = {
@@ -408,10 +428,12 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
         };
         html! {
             <g class={class} data-node={node.id.to_string()} transform={format!("translate({} {})", fmt(x), fmt(y))}
-                tabindex="0" role="button" aria-pressed={selected.to_string()}
+                tabindex={(!props.readonly).then_some("0")} role={(!props.readonly).then_some("button")}
+                aria-pressed={(!props.readonly).then(|| selected.to_string())}
                 aria-label={node_label(node, single)}
-                onclick={select(Selection::Node(node.id))} {onkeydown}>
-                <title>{ format!("{}. Click to inspect, crash or restart.", node_label(node, single)) }</title>
+                onclick={(!props.readonly).then(|| select(Selection::Node(node.id)))}
+                onkeydown={(!props.readonly).then_some(onkeydown)}>
+                <title>{ if props.readonly { node_label(node, single) } else { format!("{}. Click to inspect, crash or restart.", node_label(node, single)) } }</title>
                 <circle class="home-ring" r={fmt(r + 5.0)} />
                 <circle class="focus" r={fmt(r + 8.0)} />
                 <circle class="body" r={fmt(r)} />
@@ -450,23 +472,28 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
 
     let vb = format!("{} {} {} {}", -VIEW_W / 2.0, -VIEW_H / 2.0, VIEW_W, VIEW_H);
     let label = format!(
-        "Cluster of {n} nodes{} and {} clients. Select a node or a link to act on it.",
+        "Cluster of {n} nodes{} and {} clients.{}",
         if per.is_some() {
             format!(" in {regions} regions")
         } else {
             String::new()
         },
-        props.clients.len()
+        props.clients.len(),
+        if props.readonly {
+            ""
+        } else {
+            " Select a node or a link to act on it."
+        }
     );
     html! {
-        <svg class={classes!("cluster", (!detailed).then_some("dense"))} viewBox={vb}
+        <svg class={classes!("cluster", (!detailed).then_some("dense"), props.readonly.then_some("twin"))} viewBox={vb}
             preserveAspectRatio="xMidYMid meet" role="group" aria-label={label}>
             <defs>
-                <marker id="arrow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7"
+                <marker id={format!("arrow{ids}")} viewBox="0 0 10 10" refX="8" refY="5" markerWidth="7" markerHeight="7"
                     orient="auto-start-reverse">
                     <path d="M0 0 L10 5 L0 10 z" class="arrow-head" />
                 </marker>
-                <marker id="flow" viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6"
+                <marker id={format!("flow{ids}")} viewBox="0 0 10 10" refX="8" refY="5" markerWidth="6" markerHeight="6"
                     orient="auto-start-reverse">
                     <path d="M0 0 L10 5 L0 10 z" class="flow-head" />
                 </marker>
@@ -476,6 +503,15 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             <g class="flows">{ flow }</g>
             <g class="clients">{ for clients }</g>
             <g class="nodes">{ for node_views }</g>
+            if !props.dots.is_empty() {
+                <g class="messages">
+                    { for props.dots.iter().map(|d| if d.hollow {
+                        html! { <circle cx={fmt(d.x)} cy={fmt(d.y)} r="3.5" fill="none" stroke={d.color} stroke-width="1.5"><title>{ d.kind }</title></circle> }
+                    } else {
+                        html! { <circle cx={fmt(d.x)} cy={fmt(d.y)} r="5.5" fill={d.color}><title>{ d.kind }</title></circle> }
+                    }) }
+                </g>
+            }
         </svg>
     }
 }

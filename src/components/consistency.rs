@@ -19,7 +19,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// The search budget per key while the page plays (steps).
-const PAGE_CHECK_BUDGET: u64 = 200_000;
+pub const PAGE_CHECK_BUDGET: u64 = 200_000;
 /// Simulation events per sweep slice.
 const SWEEP_SLICE: u64 = 20_000;
 

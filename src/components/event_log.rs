@@ -21,6 +21,8 @@ pub struct LogLine {
     pub t: Time,
     pub cat: Category,
     pub text: String,
+    /// An anomaly's line: what caused it (a click highlights it).
+    pub cause: Option<Rc<crate::compare::Cause>>,
 }
 
 /// The newest `LOG_LINES` events that pass `mask` (and involve `node`, if given), newest first.
@@ -123,6 +125,13 @@ pub fn build(sim: &Simulation, mask: u8, node: Option<NodeId>) -> Vec<LogLine> {
             t: trace[i].t,
             cat,
             text: words::describe(&trace[i], &cx),
+            cause: match trace[i].kind {
+                TraceKind::Anomaly { index } => sim
+                    .anomalies()
+                    .get(index as usize)
+                    .map(|a| Rc::new(crate::compare::Cause::of(a, sim.history()))),
+                _ => None,
+            },
         })
         .collect()
 }
@@ -149,16 +158,26 @@ pub fn event_log(p: &EventLogProps) -> Html {
         }
     });
     let rows = p.lines.iter().map(|l| {
-        let onclick = on_click(
-            &p.dispatch,
-            Action::Seek {
-                t: l.t,
-                pause: true,
-            },
-        );
+        // An anomaly's line shows its cause (at its moment); any other goes to its moment.
+        let (onclick, title) = match &l.cause {
+            Some(c) => (
+                on_click(&p.dispatch, Action::Cause(Some(Box::new((**c).clone())))),
+                "Show what caused it, at this moment",
+            ),
+            None => (
+                on_click(
+                    &p.dispatch,
+                    Action::Seek {
+                        t: l.t,
+                        pause: true,
+                    },
+                ),
+                "Go to this moment",
+            ),
+        };
         html! {
             <li key={l.idx} class={l.cat.class()}>
-                <button {onclick} title="Go to this moment">
+                <button {onclick} {title}>
                     <span class="when">{ words::time(l.t) }</span>
                     <span class="what">{ &l.text }</span>
                 </button>

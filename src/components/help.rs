@@ -22,6 +22,7 @@ pub fn help(d: &UseReducerDispatcher<Model>) -> Html {
                         <tr><th scope="row"><kbd>{ "←" }</kbd></th><td>{ "back 10 ms (with Shift: 100 ms)" }</td></tr>
                         <tr><th scope="row"><kbd>{ "1" }</kbd>{ " " }<kbd>{ "2" }</kbd>{ " " }<kbd>{ "3" }</kbd></th><td>{ "single-leader / multi-leader / leaderless (starts over)" }</td></tr>
                         <tr><th scope="row"><kbd>{ "D" }</kbd></th><td>{ "space-time diagram / cluster picture" }</td></tr>
+                        <tr><th scope="row"><kbd>{ "C" }</kbd></th><td>{ "compare this run with the same run under another setting, side by side" }</td></tr>
                         <tr><th scope="row"><kbd>{ "?" }</kbd></th><td>{ "this help" }</td></tr>
                         <tr><th scope="row"><kbd>{ "Esc" }</kbd></th><td>{ "close, or clear the selection" }</td></tr>
                     </tbody>

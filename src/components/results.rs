@@ -1,6 +1,7 @@
 //! Results: what the clients saw (recent operations), what the checkers found (anomalies), and
 //! what became of every write (durable, lost, unknown).
 
+use crate::compare::Cause;
 use crate::state::{on_click, Action, Model};
 use crate::words;
 use replica_engine::check::{AnomalyKind, Fate};
@@ -34,10 +35,19 @@ pub struct FateRow {
     pub why: String,
 }
 
+/// An anomaly in words, with what caused it (highlighted on a click).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnomalyRow {
+    pub t: Time,
+    pub kind: &'static str,
+    pub text: String,
+    pub cause: Rc<Cause>,
+}
+
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResultsData {
     pub ops: Vec<OpRow>,
-    pub anomalies: Vec<(Time, &'static str, String)>,
+    pub anomalies: Vec<AnomalyRow>,
     pub fates: Vec<FateRow>,
     pub writes: usize,
     pub acked: usize,
@@ -93,7 +103,12 @@ impl ResultsData {
             ops,
             anomalies: anomalies
                 .iter()
-                .map(|a| (a.t, a.kind.name(), words::anomaly_text(a, history)))
+                .map(|a| AnomalyRow {
+                    t: a.t,
+                    kind: a.kind.name(),
+                    text: words::anomaly_text(a, history),
+                    cause: Rc::new(Cause::of(a, history)),
+                })
                 .collect(),
             writes: fates.len(),
             acked: fates.iter().filter(|w| w.acked).count(),
@@ -108,6 +123,9 @@ impl ResultsData {
 #[derive(Properties, PartialEq)]
 pub struct ResultsProps {
     pub data: Rc<ResultsData>,
+    /// The anomaly whose cause is highlighted.
+    #[prop_or_default]
+    pub cause: Option<Rc<Cause>>,
     pub dispatch: UseReducerDispatcher<Model>,
 }
 
@@ -130,11 +148,20 @@ pub fn results(p: &ResultsProps) -> Html {
                     <p class="muted">{ "None so far. Try crashing the leader while clients write, with asynchronous followers." }</p>
                 } else {
                     <ul class="anomalies">
-                        { for r.anomalies.iter().rev().map(|(t, kind, text)| html! {
-                            <li class={*kind}>
-                                <button class="link-like" onclick={seek(*t)} title="Go to this moment">{ words::time(*t) }</button>
-                                <span>{ text }</span>
-                            </li>
+                        { for r.anomalies.iter().rev().map(|a| {
+                            let on = p.cause.as_deref() == Some(&*a.cause);
+                            let ops = a.cause.ops.iter().map(|(o, _)| o.to_string()).collect::<Vec<_>>().join(" ");
+                            html! {
+                                <li class={classes!(a.kind, on.then_some("on"))} data-kind={a.kind} data-ops={ops}>
+                                    <button class="link-like" onclick={seek(a.t)} title="Go to this moment">{ words::time(a.t) }</button>
+                                    <span>{ &a.text }</span>
+                                    <button class="cause-btn" aria-pressed={on.to_string()}
+                                        title="Highlight the operations and nodes behind it, in the diagram and the cluster picture"
+                                        onclick={on_click(&p.dispatch, Action::Cause((!on).then(|| Box::new((*a.cause).clone()))))}>
+                                        { if on { "hide cause" } else { "show cause" } }
+                                    </button>
+                                </li>
+                            }
                         }) }
                     </ul>
                 }

@@ -58,7 +58,8 @@ pub fn space_time_view(props: &SpaceTimeProps) -> Html {
                     let y1 = y(s.start.max(d.t0));
                     let y2 = s.end.map_or(H - 8.0, y);
                     html! {
-                        <g class={classes!("st-span", if s.ok { "ok" } else if s.end.is_some() { "bad" } else { "open" }, s.flagged.then_some("flagged"))}
+                        <g class={classes!("st-span", if s.ok { "ok" } else if s.end.is_some() { "bad" } else { "open" }, s.flagged.then_some("flagged"), s.cause.map(|_| "cause"))}
+                            data-op={s.op.to_string()} data-cause={s.cause}
                             onclick={seek(s.start)}>
                             <rect x={(x(s.lane) - 4.0).to_string()} y={y1.to_string()} width="8" height={(y2 - y1).max(2.0).to_string()} rx="3" />
                             <title>{ s.label.clone() }</title>
@@ -85,7 +86,7 @@ pub fn space_time_view(props: &SpaceTimeProps) -> Html {
                     let x2e = x1 + (x2 - x1) * frac;
                     let color = kind_color(a.kind.name());
                     html! {
-                        <g class={classes!("st-msg", a.dropped.map(|_| "dropped"))} onclick={seek(a.sent)}>
+                        <g class={classes!("st-msg", a.dropped.map(|_| "dropped"), a.cause.then_some("cause"))} onclick={seek(a.sent)}>
                             <line x1={format!("{x1c:.1}")} y1={format!("{y1:.1}")} x2={format!("{x2e:.1}")} y2={format!("{y2:.1}")}
                                 stroke={color} marker-end={a.dropped.is_none().then_some("url(#st-head)")} />
                             if a.dropped.is_some() {

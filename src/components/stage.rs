@@ -39,6 +39,8 @@ pub struct StageProps {
     pub canvas: NodeRef,
     pub hits: Hits,
     pub dispatch: UseReducerDispatcher<Model>,
+    /// The anomaly whose nodes and clients are highlighted.
+    pub cause: Option<Rc<crate::compare::Cause>>,
 }
 
 /// The message kinds each strategy sends, for the legend.
@@ -166,6 +168,7 @@ pub fn stage(props: StageProps) -> Html {
                     cut={props.cut.clone()} selected={props.selected} hits={props.hits.clone()}
                     shape={props.shape} topology={props.topology} homes={props.homes.clone()}
                     client_results={props.client_results.clone()}
+                    cause={props.cause.clone()}
                     dispatch={props.dispatch.clone()} />
                 <canvas class="messages" ref={props.canvas.clone()} aria-hidden="true"></canvas>
                 // A single child whether or not there is a label: a child list that changes length
