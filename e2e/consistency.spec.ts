@@ -1,5 +1,6 @@
-// The Consistency tab: metrics, linearizability per key, charts that follow the run, and a W×R
-// sweep (leaderless) that runs in slices with a progress bar and ends in a heatmap.
+// The Consistency tab: metrics, linearizability per key, charts that follow the run, and sweeps
+// that run in slices with a progress bar: W×R (leaderless) ending in a heatmap, followers' mode ×
+// latency (single-leader) ending in bars of the p99 write latency.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { watchErrors, boot, choose, state, OUT } from './support';
@@ -71,5 +72,31 @@ test('leaderless W = 1, R = 1: stale reads flagged; the W×R sweep finishes with
   await page.getByRole('button', { name: 'space-time diagram' }).click();
   await expect(page.locator('g.st-span.flagged').first()).toBeAttached();
   await page.screenshot({ path: path.join(OUT, 'consistency-spacetime.png') });
+  expect(errors, errors.join('\n')).toEqual([]);
+});
+
+test('single-leader: the sync mode × latency sweep finishes and plots p99 write latency', async ({ page }) => {
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await boot(page);
+  await page.evaluate(() => (window as any).replicaLab.pause());
+  await consistencyTab(page);
+  const panel = page.locator('#panel-consistency');
+  await expect(panel.getByRole('heading', { name: 'Sweep sync mode × latency' })).toBeVisible();
+  await panel.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(panel.locator('#sweep-progress')).toHaveAttribute('value', '9', { timeout: 100_000 });
+  const bars = panel.locator('figure.mode-chart g.bar');
+  await expect(bars).toHaveCount(9);
+  const p99 = async (mode: string, latency: number) =>
+    Number(await panel.locator(`g.bar[data-mode="${mode}"][data-latency="${latency}"]`).getAttribute('data-p99'));
+  // Waiting for followers costs a round trip that an asynchronous leader does not pay.
+  for (const latency of [20, 60]) {
+    expect(await p99('sync', latency), `sync at ${latency} ms`).toBeGreaterThan(await p99('async', latency));
+    expect(await p99('semi-sync k=1', latency)).toBeGreaterThan(await p99('async', latency));
+  }
+  // Slower links make synchronous writes slower.
+  expect(await p99('sync', 60)).toBeGreaterThan(await p99('sync', 5));
+  await panel.locator('figure.mode-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(OUT, 'consistency-mode-sweep.png') });
   expect(errors, errors.join('\n')).toEqual([]);
 });

@@ -1,6 +1,7 @@
 //! Consistency analysis: the run's metrics, linearizability per key with the operations that
-//! cannot be ordered, charts (replication lag per node, staleness, availability) and a W×R sweep
-//! (leaderless) drawn as a heatmap of the stale-read share.
+//! cannot be ordered, charts (replication lag per node, staleness, availability) and a sweep: W×R
+//! for leaderless, drawn as a heatmap of the stale-read share; followers' mode × latency for
+//! single-leader, drawn as bars of the p99 write latency with lost writes named.
 //!
 //! The data is built on the model's slow refresh while the tab is shown (never every frame).
 //! The sweep belongs to this component: it runs in slices of events on a short timer so the
@@ -10,8 +11,8 @@ use replica_engine::check::linear::{self, Verdict};
 use replica_engine::check::series::Series;
 use replica_engine::check::Metrics;
 use replica_engine::client::OpResult;
-use replica_engine::scenario::{Action, ReadFrom, Scenario, Strategy, Workload};
-use replica_engine::sweep::{Axis, RunResult, Sweep};
+use replica_engine::scenario::{Action, ReadFrom, Scenario, Strategy, SyncMode, Workload};
+use replica_engine::sweep::{Axis, RunResult, Setting, Sweep};
 use replica_engine::types::{Time, MS};
 use replica_engine::Simulation;
 use std::cell::RefCell;
@@ -22,6 +23,9 @@ use yew::prelude::*;
 pub const PAGE_CHECK_BUDGET: u64 = 200_000;
 /// Simulation events per sweep slice.
 const SWEEP_SLICE: u64 = 20_000;
+/// The single-leader sweep: each followers' mode at each latency.
+const SWEEP_MODES: [SyncMode; 3] = [SyncMode::Async, SyncMode::SemiSync { k: 1 }, SyncMode::Sync];
+const SWEEP_LATENCIES_MS: [u64; 3] = [5, 20, 60];
 
 /// Every operation of every key's linearizability counterexample.
 pub fn counterexample_ops(
@@ -46,6 +50,8 @@ pub struct ConsistencyData {
     pub scenario: Option<Rc<Scenario>>,
     /// Leaderless N, when the run is leaderless.
     pub n: Option<u16>,
+    /// The run is single-leader (its sweep is sync mode × latency).
+    pub single_leader: bool,
     /// Latencies of successful writes and reads, in µs.
     pub latencies: Rc<(Vec<Time>, Vec<Time>)>,
 }
@@ -64,6 +70,7 @@ impl ConsistencyData {
                 Strategy::Leaderless(l) => Some(l.n),
                 _ => None,
             },
+            single_leader: matches!(sim.config().strategy, Strategy::SingleLeader(_)),
             latencies: Rc::new({
                 let ok = |write: bool| -> Vec<Time> {
                     sim.history()
@@ -246,16 +253,36 @@ pub fn consistency(props: &Props) -> Html {
         .filter(|s| s.name.starts_with("lag n"))
         .collect();
     let named = |n: &str| d.series.iter().find(|s| s.name == n);
+    let sweep_error = use_state(|| None::<String>);
     let start_sweep = {
-        let (sweep, running, base, n) = (sweep.clone(), running.clone(), d.scenario.clone(), d.n);
+        let (sweep, running, base, n, single) = (
+            sweep.clone(),
+            running.clone(),
+            d.scenario.clone(),
+            d.n,
+            d.single_leader,
+        );
+        let sweep_error = sweep_error.clone();
         Callback::from(move |_: MouseEvent| {
-            let (Some(base), Some(n)) = (base.clone(), n) else {
+            let Some(base) = base.clone() else {
                 return;
             };
-            let axes = vec![Axis::W((1..=n).collect()), Axis::R((1..=n).collect())];
-            let Ok(sw) = Sweep::new(sweep_base(&base), axes) else {
-                return;
+            let axes = match n {
+                Some(n) => vec![Axis::W((1..=n).collect()), Axis::R((1..=n).collect())],
+                None if single => vec![
+                    Axis::Mode(SWEEP_MODES.to_vec()),
+                    Axis::LatencyMs(SWEEP_LATENCIES_MS.to_vec()),
+                ],
+                None => return,
             };
+            let sw = match Sweep::new(sweep_base(&base), axes) {
+                Ok(sw) => sw,
+                Err(e) => {
+                    sweep_error.set(Some(format!("This run cannot be swept: {e}.")));
+                    return;
+                }
+            };
+            sweep_error.set(None);
             let total = sw.progress().total;
             let sw = Rc::new(RefCell::new(sw));
             *running.borrow_mut() = Some(sw.clone());
@@ -313,16 +340,28 @@ pub fn consistency(props: &Props) -> Html {
                 { named("staleness").map(|s| chart("staleness of reads", "ms", &[s], d.now)).unwrap_or_default() }
                 { named("availability").map(|s| chart("availability", "share", &[s], d.now)).unwrap_or_default() }
             </section>
-            if let Some(n) = d.n {
+            if d.n.is_some() || d.single_leader {
                 <section class="sweep">
-                    <h3>{ "Sweep W × R" }</h3>
-                    <p class="muted">{ format!("Runs this run's scenario again (same seed and actions, except W and R; a default workload if it has none; at least 5 virtual seconds) for every W and R from 1 to {n}.") }</p>
+                    if let Some(n) = d.n {
+                        <h3>{ "Sweep W × R" }</h3>
+                        <p class="muted">{ format!("Runs this run's scenario again (same seed and actions, except W and R; a default workload if it has none; at least 5 virtual seconds) for every W and R from 1 to {n}.") }</p>
+                    } else {
+                        <h3>{ "Sweep sync mode × latency" }</h3>
+                        <p class="muted">{ "Runs this run's scenario again (same seed and actions, except the followers' mode and the latency between nodes; a default workload if it has none; at least 5 virtual seconds) for asynchronous, semi-synchronous (k = 1) and synchronous followers at 5, 20 and 60 ms." }</p>
+                    }
                     <button id="run-sweep" onclick={start_sweep}
                         disabled={sweep.as_ref().is_some_and(|s| s.0 < s.1)}>{ "Run sweep" }</button>
+                    if let Some(e) = &*sweep_error {
+                        <p class="bad" role="status">{ e.clone() }</p>
+                    }
                     { sweep.as_ref().map(|(done, total, results)| html! { <>
                         <progress id="sweep-progress" aria-label="Sweep progress" max={total.to_string()} value={done.to_string()} />
                         <span class="muted">{ format!(" {done} / {total} runs") }</span>
-                        { heatmap(n, results) }
+                        { match (results.first().and_then(|r| r.settings.first()), d.n) {
+                            (Some(Setting::Mode(_)), _) => mode_chart(results),
+                            (_, Some(n)) => heatmap(n, results),
+                            _ => html! {},
+                        } }
                     </> }).unwrap_or_default() }
                 </section>
             }
@@ -348,6 +387,76 @@ fn run_slices(sw: Rc<RefCell<Sweep>>, running: Running, out: UseStateHandle<Swee
     )));
     if !p.finished() {
         gloo_timers::callback::Timeout::new(0, move || run_slices(sw, running, out)).forget();
+    }
+}
+
+/// p99 write latency per followers' mode, grouped by latency, with lost writes named.
+fn mode_chart(results: &[RunResult]) -> Html {
+    let (w, h, top, bottom, left) = (300.0, 150.0, 14.0, 26.0, 34.0);
+    let max = results
+        .iter()
+        .map(|r| r.write_p99_us)
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let group = (w - left) / SWEEP_LATENCIES_MS.len() as f64;
+    let bar = group / (SWEEP_MODES.len() as f64 + 1.0);
+    let colors = ["#1c7ed6", "#f59f00", "#2f9e44"];
+    let bars = results.iter().enumerate().map(|(i, r)| {
+        let (m, l) = (i / SWEEP_LATENCIES_MS.len(), i % SWEEP_LATENCIES_MS.len());
+        let bh = (r.write_p99_us as f64 / max) * (h - top - bottom);
+        let x = left + l as f64 * group + (m as f64 + 0.5) * bar;
+        let y = h - bottom - bh;
+        let mode = mode_label(SWEEP_MODES[m]);
+        let label = format!(
+            "{mode} at {} ms: write p99 {:.0} ms, {} writes acknowledged, {} lost, {:.1}% stale reads, availability {:.1}%",
+            SWEEP_LATENCIES_MS[l],
+            r.write_p99_us as f64 / 1000.0,
+            r.writes_acked,
+            r.writes_lost,
+            r.stale_read_ppm as f64 / 10_000.0,
+            r.availability_ppm as f64 / 10_000.0
+        );
+        html! {
+            <g class="bar" data-mode={mode} data-latency={SWEEP_LATENCIES_MS[l].to_string()}
+                data-p99={r.write_p99_us.to_string()} data-lost={r.writes_lost.to_string()}>
+                <rect x={format!("{x:.1}")} y={format!("{y:.1}")} width={format!("{:.1}", bar * 0.9)}
+                    height={format!("{bh:.1}")} fill={colors[m]}><title>{ label.clone() }</title></rect>
+                if r.writes_acked == 0 {
+                    <text x={format!("{:.1}", x + bar * 0.45)} y={format!("{:.1}", h - bottom - 2.0)} font-size="7"
+                        text-anchor="middle" fill="#e03131"><title>{ label.clone() }</title>{ "none acked" }</text>
+                } else if r.writes_lost > 0 {
+                    <text x={format!("{:.1}", x + bar * 0.45)} y={format!("{:.1}", y - 2.0)} font-size="8"
+                        text-anchor="middle" fill="#e03131">{ format!("{} lost", r.writes_lost) }</text>
+                }
+            </g>
+        }
+    });
+    html! {
+        <figure class="mode-chart">
+            <svg viewBox={format!("0 0 {w} {h}")} width="100%" role="img"
+                aria-label="Write latency p99 by followers' mode and latency">
+                <text x="2" y="10" font-size="8">{ format!("write p99 (max {:.0} ms)", max / 1000.0) }</text>
+                { for SWEEP_LATENCIES_MS.iter().enumerate().map(|(l, ms)| html! {
+                    <text x={format!("{:.1}", left + (l as f64 + 0.5) * group)} y={(h - 8.0).to_string()}
+                        font-size="9" text-anchor="middle">{ format!("{ms} ms") }</text>
+                }) }
+                { for bars }
+            </svg>
+            <figcaption class="legend-row">
+                { for SWEEP_MODES.iter().enumerate().map(|(m, mode)| html! {
+                    <span><span class="swatch" style={format!("background:{}", colors[m])}></span>{ mode_label(*mode) }</span>
+                }) }
+            </figcaption>
+        </figure>
+    }
+}
+
+fn mode_label(m: SyncMode) -> String {
+    match m {
+        SyncMode::Async => "async".into(),
+        SyncMode::SemiSync { k } => format!("semi-sync k={k}"),
+        SyncMode::Sync => "sync".into(),
     }
 }
 
