@@ -600,26 +600,19 @@ fn export_now(model: &UseReducerHandle<Model>, x: Export) {
     }
     let name = |what: &str, ext: &str| format!("replica-lab-{what}-{t}.{ext}");
     match x {
-        Export::ClusterSvg | Export::DiagramSvg => {
-            let svg = if wants_diagram {
-                export::diagram_svg()
+        Export::ClusterSvg | Export::DiagramSvg | Export::ClusterPng | Export::DiagramPng => {
+            let (what, svg) = if wants_diagram {
+                ("diagram", export::diagram_svg())
             } else {
-                export::cluster_svg(&m)
+                ("cluster", export::cluster_svg(&m))
             };
-            if let Some((svg, _, _)) = svg {
-                let what = if wants_diagram { "diagram" } else { "cluster" };
-                export::download_text(&svg, &name(what, "svg"), "image/svg+xml");
-            }
-        }
-        Export::ClusterPng | Export::DiagramPng => {
-            let svg = if wants_diagram {
-                export::diagram_svg()
-            } else {
-                export::cluster_svg(&m)
-            };
-            if let Some((svg, w, h)) = svg {
-                let what = if wants_diagram { "diagram" } else { "cluster" };
-                export::download_png(svg, w, h, name(what, "png"));
+            let png = matches!(x, Export::ClusterPng | Export::DiagramPng);
+            match svg {
+                Some((svg, w, h)) if png => export::download_png(svg, w, h, name(what, "png")),
+                Some((svg, _, _)) => {
+                    export::download_text(&svg, &name(what, "svg"), "image/svg+xml")
+                }
+                None => {}
             }
         }
         Export::History => export::download_text(

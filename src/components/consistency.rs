@@ -452,12 +452,9 @@ fn mode_chart(results: &[RunResult]) -> Html {
     }
 }
 
+/// The compare view's short name for a followers' mode ("semi-sync k=1").
 fn mode_label(m: SyncMode) -> String {
-    match m {
-        SyncMode::Async => "async".into(),
-        SyncMode::SemiSync { k } => format!("semi-sync k={k}"),
-        SyncMode::Sync => "sync".into(),
-    }
+    crate::compare::Variant::Mode(m).label()
 }
 
 /// Stale-read share per (W, R): rows W, columns R.
