@@ -84,22 +84,30 @@ pub fn app() -> Html {
         );
         use_effect_with(key, move |_| share::sync_url(&model));
     }
-    // An embed tells its parent how tall it is after every render that changed it.
-    let embedded = m.embed.clone();
-    use_effect(move || {
-        if embedded.is_some() {
-            embed::report_height();
-        }
+    // An embed tells its parent how tall it is when what decides its height changes (its width
+    // is followed by a resize listener). Never per frame: reading the height forces a layout.
+    {
+        let embedded = m.embed.is_some();
+        let key = (
+            m.scen_rev,
+            m.diagram,
+            m.banner.is_some(),
+            m.caption().map(|c| c.t),
+        );
+        use_effect_with(key, move |_| {
+            if embedded {
+                embed::report_height();
+            }
+        });
+    }
+    // The embed's way to the full page: the scenario as loaded (not re-encoded every frame).
+    let full_link = use_memo(m.scen_rev, |_| {
+        m.embed.as_ref().map(|_| share::url_of(&share::link_of(m)))
     });
+    // Only while the share dialog is open (which pauses): no link is encoded per frame.
     let share_link = use_memo(
-        (m.dialog, m.scen_rev, now, m.selected, m.diagram),
-        |(dialog, ..)| {
-            Rc::new(if *dialog == Some(Dialog::Share) {
-                share::link_of(m)
-            } else {
-                String::new()
-            })
-        },
+        (m.dialog == Some(Dialog::Share)).then_some((m.scen_rev, now, m.selected, m.diagram)),
+        |open| Rc::new(open.map_or_else(String::new, |_| share::link_of(m))),
     );
     let cards = use_memo(m.dialog == Some(Dialog::Gallery), |open| {
         Rc::new(if *open { gallery::cards() } else { Vec::new() })
@@ -382,7 +390,7 @@ pub fn app() -> Html {
         .as_ref()
         .filter(|e| e.controls != embed::Controls::Full)
     {
-        let full = share::url_of(&share_link_for_embed(m));
+        let full = (*full_link).clone().unwrap_or_default();
         return html! {
             <div class={classes!("app", "embedded", (e.controls == embed::Controls::None).then_some("bare"))}>
                 { banner.unwrap_or_default() }
@@ -575,11 +583,6 @@ pub fn home_replicas(
     homes.truncate(l.n as usize);
     homes.sort_unstable();
     homes
-}
-
-/// The full version's link from an embed: the scenario at the moment shown.
-fn share_link_for_embed(m: &Model) -> String {
-    share::link_of(m)
 }
 
 /// Produces an export. The diagram and the cluster picture are exported from the page, so the

@@ -92,7 +92,7 @@ fn background() -> String {
         .unwrap_or_else(|| "#ffffff".into())
 }
 
-/// The `index`th element matching `selector` (nodes of the same view in document order).
+/// The first element of the page matching `selector`.
 fn find(selector: &str) -> Option<Element> {
     document()?.query_selector(selector).ok().flatten()
 }

@@ -572,12 +572,13 @@ impl Model {
     /// The caption to show now: the latest one at or before now, for a few seconds.
     pub fn caption(&self) -> Option<&Mark> {
         let now = self.now();
+        // Marks are in time order: only the last few seconds before now are looked at.
         self.marks
             .iter()
             .rev()
-            .filter(|m| m.t <= now)
+            .skip_while(|m| m.t > now)
+            .take_while(|m| now - m.t <= CAPTION_FOR)
             .find(|m| m.kind == MarkKind::Caption)
-            .filter(|m| now - m.t <= CAPTION_FOR)
     }
 
     fn restart(&mut self, what: Restart) {
@@ -750,15 +751,18 @@ impl Reducible for Model {
                     let mut sim = m.sim.borrow_mut();
                     let mut t = (sim.now() + whole as Time).min(replica_engine::scenario::MAX_TIME);
                     // An embed plays between its start and end moments, once or in a loop.
-                    if let Some(end) = m.embed.as_ref().and_then(|e| e.end) {
-                        let e = m.embed.as_ref().expect("checked");
+                    let bounds = m
+                        .embed
+                        .as_ref()
+                        .and_then(|e| Some((e.end?, e.looping, e.start())));
+                    if let Some((end, looping, start)) = bounds {
                         if t >= end {
                             t = end;
-                            if e.looping && sim.now() >= end {
-                                sim.seek(e.start().min(end));
-                                t = sim.now();
-                            } else if !e.looping {
+                            if !looping {
                                 m.playing = false;
+                            } else if sim.now() >= end {
+                                sim.seek(start.min(end));
+                                t = sim.now();
                             }
                         }
                     }
