@@ -1,6 +1,6 @@
 //! Memory over one virtual hour of the page's first scenario with a random fault every 10 s (the
 //! same run as `tests/bounds.rs`), counted by a global allocator:
-//! `cargo run --release -p replica-engine --example memory`.
+//! `cargo run --release -p replica-engine --example memory [hours]`.
 use replica_engine::scenario::Action;
 use replica_engine::{Scenario, Simulation};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -31,7 +31,11 @@ fn main() {
         (x >> 33) % n
     };
     let sec = 1_000_000u64;
-    for i in 1..=360u64 {
+    let hours: u64 = std::env::args()
+        .nth(1)
+        .and_then(|h| h.parse().ok())
+        .unwrap_or(1);
+    for i in 1..=360 * hours {
         let a = match rand(6) {
             0 => Action::Crash(rand(3) as u16),
             1 | 5 => Action::Restart(rand(3) as u16),
