@@ -193,7 +193,8 @@ pub fn app() -> Html {
     let client_results = use_memo((m.slow_rev, m.sim.as_ptr() as usize), |_| {
         Rc::new(crate::components::cluster::client_results(&sim))
     });
-    let anomalies = sim.anomalies().len();
+    // Every anomaly found, including those no longer kept on a long run.
+    let anomalies = sim.anomalies().end();
     let leader = snap
         .nodes
         .iter()

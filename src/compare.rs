@@ -366,7 +366,7 @@ impl Cause {
         }
         let mut clients = Vec::new();
         for (id, _) in &ops {
-            if let Some(o) = history.get(*id as usize).filter(|o| o.id == *id) {
+            if let Some(o) = history.get(*id) {
                 nodes.push(o.node);
                 clients.push(o.client);
             }

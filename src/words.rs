@@ -4,10 +4,11 @@
 //! the engine recorded; they never decide anything about replication.
 
 use replica_engine::check::{Anomaly, AnomalyKind, Fate, WriteFate};
-use replica_engine::client::{OpKind, OpResult, Operation};
+use replica_engine::client::{History, OpKind, OpResult, Operation};
 use replica_engine::scenario::{Resolution, Strategy, SyncMode, Topology};
 use replica_engine::trace::DropCause;
 use replica_engine::types::{Addr, MsgId, MsgKind, OpId, Time, MS};
+use replica_engine::window::Window;
 use replica_engine::{TraceEvent, TraceKind};
 
 /// Virtual time for people: "840.0 ms" below ten seconds, "12.345 s" above.
@@ -213,8 +214,8 @@ pub struct SentInfo {
 
 /// What [`describe`] may look things up in.
 pub struct Context<'a> {
-    pub history: &'a [Operation],
-    pub anomalies: &'a [Anomaly],
+    pub history: &'a History,
+    pub anomalies: &'a Window<Anomaly>,
     /// Messages sent within the window being described (few: a linear search is enough).
     pub sent: &'a [(MsgId, SentInfo)],
 }
@@ -274,8 +275,8 @@ fn cause_text(c: DropCause) -> &'static str {
     }
 }
 
-fn value_of(history: &[Operation], write: Option<OpId>) -> String {
-    match write.and_then(|w| history.get(w as usize)) {
+fn value_of(history: &History, write: Option<OpId>) -> String {
+    match write.and_then(|w| history.get(w)) {
         Some(Operation {
             kind: OpKind::Write { value, .. },
             ..
@@ -286,7 +287,7 @@ fn value_of(history: &[Operation], write: Option<OpId>) -> String {
 
 /// One anomaly in a sentence.
 #[allow(unreachable_patterns)] // The engine may grow new anomaly kinds.
-pub fn anomaly_text(a: &Anomaly, history: &[Operation]) -> String {
+pub fn anomaly_text(a: &Anomaly, history: &History) -> String {
     match &a.kind {
         AnomalyKind::StaleRead {
             op,
@@ -294,7 +295,7 @@ pub fn anomaly_text(a: &Anomaly, history: &[Operation]) -> String {
             missed,
         } => {
             let key = history
-                .get(*op as usize)
+                .get(*op)
                 .map(|o| o.kind.key().to_string())
                 .unwrap_or_default();
             format!(
@@ -380,7 +381,7 @@ fn nodes_text(ns: &[replica_engine::NodeId]) -> String {
 /// One trace event in words.
 #[allow(unreachable_patterns)] // The engine may grow new trace kinds.
 pub fn describe(e: &TraceEvent, cx: &Context) -> String {
-    let op = |id: &OpId| cx.history.get(*id as usize);
+    let op = |id: &OpId| cx.history.get(*id);
     match &e.kind {
         TraceKind::Sent {
             from,
@@ -454,7 +455,7 @@ pub fn describe(e: &TraceEvent, cx: &Context) -> String {
         TraceKind::LinkHealed { from, to } => format!("link n{from} → n{to} healed"),
         TraceKind::Config { text } => format!("setting: {text}"),
         TraceKind::Caption { text } => text.clone(),
-        TraceKind::Anomaly { index } => match cx.anomalies.get(*index as usize) {
+        TraceKind::Anomaly { index } => match cx.anomalies.get(*index) {
             Some(a) => anomaly_text(a, cx.history),
             None => "anomaly".into(),
         },
@@ -467,10 +468,13 @@ mod tests {
     use super::*;
     use replica_engine::types::Role;
 
+    static NO_OPS: History = Window::new();
+    static NO_ANOMALIES: Window<Anomaly> = Window::new();
+
     fn cx(sent: &[(MsgId, SentInfo)]) -> Context<'_> {
         Context {
-            history: &[],
-            anomalies: &[],
+            history: &NO_OPS,
+            anomalies: &NO_ANOMALIES,
             sent,
         }
     }
@@ -532,7 +536,7 @@ mod tests {
                     by: 9,
                     why: "a concurrent write lost to last-write-wins".into()
                 }),
-                &[]
+                &History::default()
             ),
             "Write #7 discarded: concurrent write lost to last-write-wins (write #9 survived)."
         );
@@ -542,7 +546,7 @@ mod tests {
                     key: "x".into(),
                     writes: vec![3, 4]
                 }),
-                &[]
+                &History::default()
             ),
             "Conflict on x: writes #3 and #4 did not see each other."
         );
@@ -553,7 +557,7 @@ mod tests {
                     write: 5,
                     missing: 3
                 }),
-                &[]
+                &History::default()
             ),
             "n2 applied #5 before #3 it depends on."
         );

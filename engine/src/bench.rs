@@ -74,9 +74,9 @@ pub fn one_key(mut s: Scenario) -> Scenario {
 /// A history of at least `ops` client operations from a busy run of `scenario`.
 pub fn history_of(scenario: Scenario, ops: usize) -> crate::client::History {
     let mut sim = Simulation::new(scenario);
-    while sim.history().len() < ops && sim.step() {}
+    while (sim.history().end() as usize) < ops && sim.step() {}
     let mut h = sim.history().clone();
-    h.truncate(ops);
+    h.truncate(ops as crate::types::OpId);
     h
 }
 

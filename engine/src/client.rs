@@ -8,6 +8,7 @@
 use crate::scenario::ReadFrom;
 use crate::strategy::versioned::{Dot, Vv};
 use crate::types::{ClientId, NodeId, OpId, Time};
+use crate::window::Window;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -99,5 +100,7 @@ impl Operation {
     }
 }
 
-/// Every client operation of a run, indexed by [`OpId`].
-pub type History = Vec<Operation>;
+/// The client operations of a run, indexed by [`OpId`]: the newest ones. Operations before
+/// [`Window::start`] have been forgotten (see `sim`'s retention rules); every operation still
+/// pending is kept.
+pub type History = Window<Operation>;

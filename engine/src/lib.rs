@@ -39,6 +39,7 @@ pub mod strategy;
 pub mod sweep;
 pub mod trace;
 pub mod types;
+pub mod window;
 
 pub use scenario::Scenario;
 pub use sim::{Simulation, Snapshot};

@@ -37,6 +37,7 @@ use crate::strategy::versioned::{Dot, VStore, Vv};
 use crate::strategy::NodeLogic;
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
+use crate::window::Window;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
@@ -50,6 +51,9 @@ pub const MAX_CHECKPOINTS: usize = 128;
 pub const CHECKPOINT_BUDGET: u64 = 500_000;
 /// The trace keeps at least this many of its newest events.
 pub const TRACE_KEEP: usize = 100_000;
+/// The history keeps at least this many of its newest operations (at most half as many again
+/// before the oldest are forgotten in one go).
+pub const HISTORY_KEEP: usize = 5_000;
 /// A client retries this long after a "not leader, leader unknown" answer.
 const RETRY_DELAY: Time = 50 * MS;
 
@@ -131,6 +135,39 @@ pub struct Stats {
     pub duplicated: u64,
 }
 
+/// What the forgotten part of a run's history and anomalies held, in counts (see
+/// [`HISTORY_KEEP`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Forgotten {
+    /// The invoke time of the oldest operation kept: metrics cover the run from here.
+    pub since: Time,
+    pub writes: u64,
+    pub writes_acked: u64,
+    pub reads: u64,
+    pub reads_ok: u64,
+    /// Anomalies no longer kept, by [`AnomalyKind::name`].
+    pub anomalies: BTreeMap<&'static str, u64>,
+}
+
+impl Forgotten {
+    fn count(&mut self, o: &Operation) {
+        match (&o.kind, &o.result) {
+            (OpKind::Write { .. }, r) => {
+                self.writes += 1;
+                self.writes_acked += matches!(r, OpResult::Written { .. }) as u64;
+            }
+            (OpKind::Read { .. }, r) => {
+                self.reads += 1;
+                self.reads_ok += matches!(r, OpResult::Read { .. }) as u64;
+            }
+        }
+    }
+    /// How many operations are no longer kept.
+    pub fn ops(&self) -> u64 {
+        self.writes + self.reads
+    }
+}
+
 /// Everything that changes during a run; cloned for checkpoints (but for the history and the
 /// anomalies, see [`Checkpoint`]).
 #[derive(Clone, Debug)]
@@ -147,12 +184,14 @@ struct World {
     members: Vec<NodeId>,
     clients: Vec<Client>,
     history: History,
+    /// What the forgotten part of the history and the anomalies held, in counts.
+    forgotten: Forgotten,
     in_flight: BTreeMap<MsgId, Flight>,
     next_msg: MsgId,
     workload_gen: u64,
     /// Who led each epoch.
     leaders: BTreeMap<u64, NodeId>,
-    anomalies: Vec<Anomaly>,
+    anomalies: Window<Anomaly>,
     checker: check::Live,
     stats: Stats,
     /// Writes accepted by a leader or coordinator so far.
@@ -171,10 +210,12 @@ struct World {
 struct Checkpoint {
     /// The world without its history and anomalies.
     world: World,
-    history_len: usize,
-    /// Copies of the operations still pending at that moment (index, operation).
-    pending: Vec<(usize, Operation)>,
-    anomalies_len: usize,
+    /// The history then: operations `history.0..history.1`.
+    history: (OpId, OpId),
+    /// Copies of the operations still pending at that moment.
+    pending: Vec<Operation>,
+    /// The anomalies then: `anomalies.0..anomalies.1`.
+    anomalies: (u32, u32),
     /// Absolute index in the trace of the first event after that moment.
     trace_at: usize,
     /// `world_size` then.
@@ -195,8 +236,8 @@ pub struct Simulation {
     /// In time order; the first is at time 0.
     checkpoints: Vec<Checkpoint>,
     last_checkpoint_events: u64,
-    /// No operation before this index of the history is pending.
-    pending_from: usize,
+    /// No operation before this one is pending.
+    pending_from: OpId,
     /// After a seek back: the history and anomalies as of the furthest point reached, from which
     /// checkpoints (back, or forward up to that point) take theirs.
     future: Option<Future>,
@@ -208,7 +249,7 @@ struct Future {
     /// The event count of that point.
     events: u64,
     history: History,
-    anomalies: Vec<Anomaly>,
+    anomalies: Window<Anomaly>,
 }
 
 impl Simulation {
@@ -261,8 +302,14 @@ impl Simulation {
     pub fn history(&self) -> &History {
         &self.world.history
     }
-    pub fn anomalies(&self) -> &[Anomaly] {
+    /// The anomalies found so far, the newest ones (see [`Self::forgotten`]); positions are
+    /// the `index` of [`TraceKind::Anomaly`].
+    pub fn anomalies(&self) -> &Window<Anomaly> {
         &self.world.anomalies
+    }
+    /// What is no longer kept of the history and the anomalies, in counts.
+    pub fn forgotten(&self) -> &Forgotten {
+        &self.world.forgotten
     }
     pub fn stats(&self) -> &Stats {
         &self.world.stats
@@ -327,14 +374,14 @@ impl Simulation {
             Some(
                 self.checkpoints
                     .iter()
-                    .rposition(|c| c.world.now <= t)
+                    .rposition(|c| c.world.now <= t && self.restorable(c))
                     .unwrap_or(0),
             )
         } else {
             // Forward: the latest checkpoint up to `t` that is further on, if any.
             self.checkpoints
                 .iter()
-                .rposition(|c| c.world.now <= t)
+                .rposition(|c| c.world.now <= t && self.restorable(c))
                 .filter(|&i| {
                     let e = self.checkpoints[i].world.stats.events;
                     e > events && self.future.as_ref().is_some_and(|f| e <= f.events)
@@ -344,6 +391,16 @@ impl Simulation {
             self.restore(i);
         }
         self.run_until(t);
+    }
+
+    /// Can checkpoint `c` be restored? Its history and anomalies are taken from the furthest
+    /// point reached, which must still hold them (the first checkpoint, at time 0, holds none).
+    fn restorable(&self, c: &Checkpoint) -> bool {
+        let (h, a) = match &self.future {
+            Some(f) if f.events >= self.world.stats.events => (&f.history, &f.anomalies),
+            _ => (&self.world.history, &self.world.anomalies),
+        };
+        c.world.stats.events == 0 || (h.start() <= c.history.0 && a.start() <= c.anomalies.0)
     }
 
     /// Puts the world back to checkpoint `i` (before or after now) and the trace with it.
@@ -398,14 +455,14 @@ impl Simulation {
             });
         }
         let future = self.future.as_ref().expect("just set");
-        let mut history = future.history[..cp.history_len].to_vec();
-        for (k, op) in &cp.pending {
-            history[*k] = op.clone();
+        let mut history = future.history.range(cp.history.0, cp.history.1);
+        for op in &cp.pending {
+            history[op.id] = op.clone();
         }
         world.history = history;
-        world.anomalies = future.anomalies[..cp.anomalies_len].to_vec();
+        world.anomalies = future.anomalies.range(cp.anomalies.0, cp.anomalies.1);
         self.world = world;
-        self.pending_from = cp.pending.first().map_or(cp.history_len, |(k, _)| *k);
+        self.pending_from = cp.pending.first().map_or(cp.history.1, |op| op.id);
         self.last_checkpoint_events = self.world.stats.events;
         self.bound_trace();
     }
@@ -419,6 +476,18 @@ impl Simulation {
             .is_some_and(|f| f.events < self.world.stats.events)
         {
             self.future = None; // Further than ever before.
+        }
+        if self.future.is_none()
+            && self.checkpoints.last().is_some_and(|c| {
+                c.history.0 < self.world.history.start()
+                    || c.anomalies.0 < self.world.anomalies.start()
+            })
+        {
+            // Part of the history was just forgotten: checkpoints from before the oldest
+            // operation kept can no longer be restored (seeking there re-runs from the start).
+            let (h, a) = (self.world.history.start(), self.world.anomalies.start());
+            self.checkpoints
+                .retain(|c| c.world.stats.events == 0 || (c.history.0 >= h && c.anomalies.0 >= a));
         }
         if !self.ahead.is_empty() {
             let end = self.trace_base + self.trace.len();
@@ -450,7 +519,8 @@ impl Simulation {
     /// at least 1,000.
     fn world_size(&self) -> u64 {
         let w = &self.world;
-        (w.accepted * w.nodes.len() as u64 + w.history.len() as u64).max(1_000)
+        let held = w.accepted.min(w.history.len() as u64);
+        (held * w.nodes.len() as u64 + w.history.len() as u64).max(1_000)
     }
 
     fn bound_trace(&mut self) {
@@ -470,29 +540,36 @@ impl Simulation {
     /// Keeps the world as it is now, without copying the history or the anomalies.
     fn checkpoint(&mut self) {
         let w = &mut self.world;
-        while self.pending_from < w.history.len()
-            && w.history[self.pending_from].result != OpResult::Pending
+        self.pending_from = self.pending_from.max(w.history.start());
+        while w
+            .history
+            .get(self.pending_from)
+            .is_some_and(|op| op.result != OpResult::Pending)
         {
             self.pending_from += 1;
         }
-        let pending = w.history[self.pending_from..]
+        let pending = w
+            .history
             .iter()
-            .enumerate()
-            .filter(|(_, op)| op.result == OpResult::Pending)
-            .map(|(k, op)| (self.pending_from + k, op.clone()))
+            .skip((self.pending_from - w.history.start()) as usize)
+            .filter(|op| op.result == OpResult::Pending)
+            .cloned()
             .collect();
         let history = std::mem::take(&mut w.history);
         let anomalies = std::mem::take(&mut w.anomalies);
         let world = w.clone();
-        let (history_len, anomalies_len) = (history.len(), anomalies.len());
+        let spans = (
+            (history.start(), history.end()),
+            (anomalies.start(), anomalies.end()),
+        );
         w.history = history;
         w.anomalies = anomalies;
         let size = self.world_size();
         self.checkpoints.push(Checkpoint {
             world,
-            history_len,
+            history: spans.0,
             pending,
-            anomalies_len,
+            anomalies: spans.1,
             trace_at: self.trace_base + self.trace.len(),
             size,
         });
@@ -539,7 +616,13 @@ impl Simulation {
             Strategy::SingleLeader(_) => w.leaders.last_key_value().map(|(e, n)| (*e, *n)),
             _ => None,
         };
-        check::fates(&w.history, &w.nodes, authority, &w.anomalies, &w.discarded)
+        check::fates(
+            &w.history,
+            &w.nodes,
+            authority,
+            w.anomalies.items(),
+            &w.discarded,
+        )
     }
 
     /// Summary metrics of the run so far.
@@ -547,7 +630,7 @@ impl Simulation {
         check::metrics(
             &self.world.history,
             &self.fates(),
-            &self.world.anomalies,
+            self.world.anomalies.items(),
             &self.world.stats,
             self.world.now,
         )
@@ -909,12 +992,13 @@ impl World {
                 })
                 .collect(),
             cfg,
-            history: Vec::new(),
+            history: History::default(),
+            forgotten: Forgotten::default(),
             in_flight: BTreeMap::new(),
             next_msg: 0,
             workload_gen: 0,
             leaders: BTreeMap::new(),
-            anomalies: Vec::new(),
+            anomalies: Window::default(),
             checker: check::Live::default(),
             stats: Stats::default(),
             accepted: 0,
@@ -1098,12 +1182,17 @@ impl World {
                 }
             }
             Event::ClientTimeout(op) => {
-                if self.history[op as usize].result == OpResult::Pending {
+                // (An operation no longer kept finished long ago.)
+                if self
+                    .history
+                    .get(op)
+                    .is_some_and(|o| o.result == OpResult::Pending)
+                {
                     let reason = format!(
                         "no answer within {}",
                         crate::types::fmt_ms(self.cfg.op_timeout)
                     );
-                    let o = &self.history[op as usize];
+                    let o = &self.history[op];
                     let result = if o.is_write() {
                         OpResult::Indeterminate { reason }
                     } else {
@@ -1119,7 +1208,11 @@ impl World {
                 }
             }
             Event::ClientRetry(op) => {
-                if self.history[op as usize].result == OpResult::Pending {
+                if self
+                    .history
+                    .get(op)
+                    .is_some_and(|o| o.result == OpResult::Pending)
+                {
                     self.send_op(op, trace);
                 }
             }
@@ -1384,7 +1477,7 @@ impl World {
     }
 
     fn anomaly(&mut self, kind: AnomalyKind, trace: &mut Vec<TraceEvent>) {
-        let index = self.anomalies.len() as u32;
+        let index = self.anomalies.end();
         self.anomalies.push(Anomaly { t: self.now, kind });
         self.emit(trace, TraceKind::Anomaly { index });
     }
@@ -1511,7 +1604,7 @@ impl World {
         from: ReadFrom,
         trace: &mut Vec<TraceEvent>,
     ) -> OpId {
-        let id = self.history.len() as OpId;
+        let id = self.history.end();
         let c = &self.clients[client as usize];
         let node = match (&kind, from) {
             (_, ReadFrom::Node(n)) => n.min(self.nodes.len() as NodeId - 1),
@@ -1529,7 +1622,10 @@ impl World {
             attempts: 0,
             result: OpResult::Pending,
         });
-        self.checker.on_invoke(&self.history[id as usize]);
+        self.checker.on_invoke(&self.history[id]);
+        if self.history.len() > HISTORY_KEEP + HISTORY_KEEP / 2 {
+            self.forget_old();
+        }
         self.emit(trace, TraceKind::Invoked { op: id, client });
         self.push(self.now + self.cfg.op_timeout, Event::ClientTimeout(id));
         self.send_op(id, trace);
@@ -1537,7 +1633,7 @@ impl World {
     }
 
     fn send_op(&mut self, id: OpId, trace: &mut Vec<TraceEvent>) {
-        let op = &mut self.history[id as usize];
+        let op = &mut self.history[id];
         op.attempts += 1;
         let (client, node) = (op.client, op.node);
         let msg = match &op.kind {
@@ -1566,8 +1662,14 @@ impl World {
         reply: Reply,
         trace: &mut Vec<TraceEvent>,
     ) {
-        if self.history[op as usize].result != OpResult::Pending {
-            return; // A late answer to an operation that already timed out.
+        if self
+            .history
+            .get(op)
+            .is_none_or(|o| o.result != OpResult::Pending)
+        {
+            // A late answer to an operation that already timed out (or finished so long ago that
+            // it is no longer kept).
+            return;
         }
         match reply {
             Reply::Written {
@@ -1582,7 +1684,7 @@ impl World {
                 }
                 if let Some(vv) = &vv {
                     c.contexts
-                        .insert(self.history[op as usize].kind.key().to_string(), vv.clone());
+                        .insert(self.history[op].kind.key().to_string(), vv.clone());
                 }
                 self.complete(op, OpResult::Written { lsn, epoch, dot }, trace)
             }
@@ -1595,7 +1697,7 @@ impl World {
                 vv,
             } => {
                 if let Some(vv) = &vv {
-                    let key = self.history[op as usize].kind.key().to_string();
+                    let key = self.history[op].kind.key().to_string();
                     self.clients[client as usize]
                         .contexts
                         .insert(key, vv.clone());
@@ -1614,7 +1716,7 @@ impl World {
                 )
             }
             Reply::NotLeader { hint } => {
-                if self.history[op as usize].attempts >= MAX_ATTEMPTS {
+                if self.history[op].attempts >= MAX_ATTEMPTS {
                     let reason = "no leader found".to_string();
                     self.complete(op, OpResult::Failed { reason }, trace);
                     return;
@@ -1622,7 +1724,7 @@ impl World {
                 let n = self.nodes.len() as NodeId;
                 let next = hint.unwrap_or((from + 1) % n);
                 self.clients[client as usize].leader_hint = next;
-                self.history[op as usize].node = next;
+                self.history[op].node = next;
                 let delay = if hint.is_some() { 0 } else { RETRY_DELAY };
                 self.push(self.now + delay.max(1), Event::ClientRetry(op));
             }
@@ -1638,13 +1740,13 @@ impl World {
     }
 
     fn complete(&mut self, op: OpId, result: OpResult, trace: &mut Vec<TraceEvent>) {
-        let o = &mut self.history[op as usize];
+        let o = &mut self.history[op];
         o.complete = Some(self.now);
         o.result = result;
         let client = o.client;
         self.emit(trace, TraceKind::Completed { op, client });
         if let (OpResult::Written { epoch, .. }, Strategy::SingleLeader(_)) =
-            (&self.history[op as usize].result, &self.cfg.strategy)
+            (&self.history[op].result, &self.cfg.strategy)
         {
             let epoch = *epoch;
             // Acknowledged by a leader that has already been superseded, by one without it.
@@ -1662,10 +1764,41 @@ impl World {
                 }
             }
         }
-        let found = self.checker.on_complete(&self.history[op as usize]);
+        let found = self.checker.on_complete(&self.history[op]);
         for kind in found {
             self.anomaly(kind, trace);
         }
+    }
+
+    /// Forgets the oldest operations, down to the newest [`HISTORY_KEEP`] (never one still
+    /// pending), the anomalies found before the first operation kept was invoked, and what the
+    /// checkers and the bookkeeping of writes held about them.
+    fn forget_old(&mut self) {
+        let h = &self.history;
+        let target = h.end().saturating_sub(HISTORY_KEEP as OpId);
+        let cut = h
+            .iter()
+            .take_while(|o| o.id < target && o.result != OpResult::Pending)
+            .count() as OpId
+            + h.start();
+        if cut == h.start() {
+            return;
+        }
+        let since = h[cut].invoke;
+        for o in h.iter().take((cut - h.start()) as usize) {
+            self.forgotten.count(o);
+        }
+        self.history.forget_before(cut);
+        let a = &self.anomalies;
+        let first = a.iter().take_while(|x| x.t < since).count() as u32 + a.start();
+        for x in a.iter().take((first - a.start()) as usize) {
+            *self.forgotten.anomalies.entry(x.kind.name()).or_default() += 1;
+        }
+        self.anomalies.forget_before(first);
+        self.forgotten.since = since;
+        self.checker.forget(cut, since);
+        self.dots.retain(|_, w| *w >= cut);
+        self.discarded.retain(|w, _| *w >= cut);
     }
 
     fn apply_action(&mut self, action: Action, trace: &mut Vec<TraceEvent>) {

@@ -4,7 +4,7 @@
 
 use replica_engine::bench::{busy_scenario, run_events};
 use replica_engine::scenario::{Action, SyncMode};
-use replica_engine::sim::{MAX_CHECKPOINTS, TRACE_KEEP};
+use replica_engine::sim::{HISTORY_KEEP, MAX_CHECKPOINTS, TRACE_KEEP};
 use replica_engine::{Scenario, Simulation};
 
 const SEC: u64 = 1_000_000;
@@ -22,6 +22,7 @@ fn an_hour_of_faults_stays_bounded() {
     };
     let mut max_trace = 0;
     let mut max_checkpoints = 0;
+    let mut max_history = 0;
     for i in 1..=360u64 {
         let a = match rand(6) {
             0 => Action::Crash(rand(3) as u16),
@@ -41,6 +42,7 @@ fn an_hour_of_faults_stays_bounded() {
         sim.run_until(i * 10 * SEC);
         max_trace = max_trace.max(sim.trace().len());
         max_checkpoints = max_checkpoints.max(sim.checkpoint_count());
+        max_history = max_history.max(sim.history().len());
         if i % 60 == 0 {
             // Scrub back a little, as a reader would.
             sim.seek(i * 10 * SEC - 30 * SEC);
@@ -52,6 +54,39 @@ fn an_hour_of_faults_stays_bounded() {
     assert!(max_trace <= TRACE_KEEP + TRACE_KEEP / 2, "{max_trace}");
     assert!(sim.trace().len() >= TRACE_KEEP, "{}", sim.trace().len());
     assert!(max_checkpoints <= MAX_CHECKPOINTS, "{max_checkpoints}");
+    // The history keeps its newest operations; the rest is counted.
+    assert!(
+        max_history <= HISTORY_KEEP + HISTORY_KEEP / 2,
+        "{max_history}"
+    );
+    let (h, f) = (sim.history(), sim.forgotten());
+    assert!(h.start() > 0 && h.len() >= HISTORY_KEEP);
+    assert_eq!(f.ops(), h.start() as u64);
+    assert_eq!(h.iter().next().map(|o| o.invoke), Some(f.since));
+    let anomalies: u64 = f.anomalies.values().sum();
+    assert_eq!(anomalies, sim.anomalies().start() as u64);
+    assert!(sim.anomalies().iter().all(|a| a.t >= f.since));
+}
+
+/// Seeking back before the oldest operation the history keeps (which re-runs from the start),
+/// forward again and in between gives what a straight run gives: the same kept history,
+/// anomalies, forgotten counts and metrics.
+#[test]
+fn seeking_across_the_history_horizon_reproduces_the_run() {
+    let end = 40 * 60 * SEC;
+    let mut sim = Simulation::new(Scenario::default());
+    sim.run_until(end);
+    assert!(sim.history().start() > 0, "the history was compacted");
+    for t in [5 * 60 * SEC, end, end - 60 * SEC, 25 * 60 * SEC, end] {
+        sim.seek(t);
+        let mut fresh = Simulation::new(Scenario::default());
+        fresh.run_until(t);
+        assert_eq!(sim.stats(), fresh.stats(), "at {t}");
+        assert_eq!(sim.history(), fresh.history(), "at {t}");
+        assert_eq!(sim.anomalies(), fresh.anomalies(), "at {t}");
+        assert_eq!(sim.forgotten(), fresh.forgotten(), "at {t}");
+        assert_eq!(sim.metrics(), fresh.metrics(), "at {t}");
+    }
 }
 
 /// A busy run long enough to compact its trace and thin its checkpoints; seeking back before the

@@ -225,7 +225,7 @@ fn cli_rejects_bad_input_with_one_line_and_exit_code_2() {
 }
 
 fn read_values(sim: &Simulation, op: usize) -> Vec<String> {
-    match &sim.history()[op].result {
+    match &sim.history()[op as u32].result {
         replica_engine::client::OpResult::Read { value, others, .. } => value
             .iter()
             .cloned()
@@ -413,7 +413,7 @@ fn anti_entropy_repairs_a_replica_that_missed_writes() {
 fn synchronous_cross_leader_writes_cost_a_round_trip_and_block_while_cut_off() {
     let sim = run("ml-cross-sync-cut-off");
     let f = sim.fates();
-    let latency = |op: usize| sim.history()[op].latency().unwrap();
+    let latency = |op: usize| sim.history()[op as u32].latency().unwrap();
     assert!(
         latency(0) > 160_000,
         "a round trip to the other regions: {}",

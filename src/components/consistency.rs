@@ -295,6 +295,13 @@ pub fn consistency(props: &Props) -> Html {
         <div class="consistency" tabindex="0" role="region" aria-label="Consistency analysis">
             <section>
                 <h3>{ "Metrics" }</h3>
+                if m.forgotten_ops > 0 {
+                    <p class="muted forgotten">{ format!(
+                        "Over the operations invoked since {} ({} older ones are no longer kept).",
+                        crate::words::time(m.since_us),
+                        m.forgotten_ops
+                    ) }</p>
+                }
                 <table class="metrics">
                     <tr><th>{ "availability" }</th><td>{ pct(m.availability_ppm) }</td></tr>
                     <tr><th>{ "throughput" }</th><td>{ format!("{:.1} ops/s", m.throughput_ops_per_s) }</td></tr>

@@ -61,7 +61,7 @@ pub fn build(sim: &Simulation, mask: u8, node: Option<NodeId>) -> Vec<LogLine> {
                 *from == n || *to == n
             }
             TraceKind::Invoked { op, .. } | TraceKind::Completed { op, .. } => {
-                sim.history().get(*op as usize).is_some_and(|o| o.node == n)
+                sim.history().get(*op).is_some_and(|o| o.node == n)
             }
             TraceKind::Config { .. } | TraceKind::Caption { .. } | TraceKind::Anomaly { .. } => {
                 true
@@ -128,7 +128,7 @@ pub fn build(sim: &Simulation, mask: u8, node: Option<NodeId>) -> Vec<LogLine> {
             cause: match trace[i].kind {
                 TraceKind::Anomaly { index } => sim
                     .anomalies()
-                    .get(index as usize)
+                    .get(index)
                     .map(|a| Rc::new(crate::compare::Cause::of(a, sim.history()))),
                 _ => None,
             },

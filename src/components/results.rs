@@ -47,6 +47,8 @@ pub struct AnomalyRow {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ResultsData {
     pub ops: Vec<OpRow>,
+    /// On long runs: what is no longer kept, in words.
+    pub forgotten: Option<String>,
     pub anomalies: Vec<AnomalyRow>,
     pub fates: Vec<FateRow>,
     pub writes: usize,
@@ -99,8 +101,20 @@ impl ResultsData {
         let lost_first = fates.iter().rev().filter(|w| w.fate == Fate::Lost);
         let others = fates.iter().rev().filter(|w| w.fate != Fate::Lost);
         let rows: Vec<FateRow> = lost_first.chain(others).take(RECENT).map(row).collect();
+        let f = sim.forgotten();
+        let forgotten = (f.ops() > 0).then(|| {
+            let older: u64 = f.anomalies.values().sum();
+            format!(
+                "A long run: the counts and lists below cover the operations invoked since {} (the newest {}). {} older operations and {} older anomalies are no longer kept.",
+                words::time(f.since),
+                history.len(),
+                f.ops(),
+                older
+            )
+        });
         ResultsData {
             ops,
+            forgotten,
             anomalies: anomalies
                 .iter()
                 .map(|a| AnomalyRow {
@@ -135,6 +149,9 @@ pub fn results(p: &ResultsProps) -> Html {
     let seek = |t: Time| on_click(&p.dispatch, Action::Seek { t, pause: true });
     html! {
         <div class="results">
+            if let Some(note) = &r.forgotten {
+                <p class="muted forgotten">{ note }</p>
+            }
             <dl class="summary">
                 <div><dt>{ "writes" }</dt><dd>{ r.writes }</dd></div>
                 <div><dt>{ "acknowledged" }</dt><dd>{ r.acked }</dd></div>

@@ -14,6 +14,9 @@
 //!   reads say nothing and are dropped.
 //! - A read returning siblings (several concurrent versions) is consistent with any one of them:
 //!   it may be linearized at a moment when the register holds any of the returned writes.
+//! - On a long run whose oldest operations were forgotten, the register starts from "whatever
+//!   they left": `None`, which any read of a forgotten write returns (so reads of two different
+//!   forgotten writes are not told apart).
 //!
 //! **The search.** Operations are sorted by invoke time. An operation may be linearized next when
 //! no other unlinearized operation returned before it was invoked. A depth-first search tries
@@ -77,8 +80,11 @@ pub enum RegKind {
     Read(Vec<State>),
 }
 
-/// The operations of `history` on `key`, as register operations sorted by invoke time.
+/// The operations of `history` on `key`, as register operations sorted by invoke time. When the
+/// history's oldest operations were forgotten, the register starts from the state they left
+/// (`None` here), which a read of any forgotten write returns.
 pub fn register_ops(history: &History, key: &str) -> Vec<RegOp> {
+    let forgotten = |w: &State| w.filter(|w| *w >= history.start());
     let mut ops: Vec<RegOp> = history
         .iter()
         .filter(|o| o.kind.key() == key)
@@ -89,8 +95,8 @@ pub fn register_ops(history: &History, key: &str) -> Vec<RegOp> {
                     (None, RegKind::Write)
                 }
                 (OpKind::Read { .. }, OpResult::Read { write, others, .. }) => {
-                    let mut states: Vec<State> = vec![*write];
-                    states.extend(others.iter().map(|(_, w)| Some(*w)));
+                    let mut states: Vec<State> = vec![forgotten(write)];
+                    states.extend(others.iter().map(|(_, w)| forgotten(&Some(*w))));
                     states.sort_unstable();
                     states.dedup();
                     (o.complete, RegKind::Read(states))

@@ -228,6 +228,50 @@ impl Live {
         id
     }
 
+    /// Forgets what only operations before `cut` need: every operation still to complete was
+    /// invoked at `since` or later. Of the writes (and a session's reads) acknowledged before
+    /// `since`, a read begun later only ever looks at the newest, which is kept with everything
+    /// that names it; the rest goes. So reads are checked against every acknowledged write
+    /// newer than the oldest operation kept, and against the newest one before it.
+    pub fn forget(&mut self, cut: OpId, since: Time) {
+        fn keep_newest_before<T>(list: &mut Vec<T>, since: Time, complete: impl Fn(&T) -> Time) {
+            let n = list.partition_point(|x| complete(x) < since);
+            if n > 1 {
+                list.drain(..n - 1);
+            }
+        }
+        let mut named: BTreeSet<OpId> = BTreeSet::new();
+        for list in self.acked.values_mut() {
+            keep_newest_before(list, since, |a| a.complete);
+            named.extend(list.iter().flat_map(|a| [a.op, a.newest.1]));
+        }
+        for list in self.acked_dots.values_mut().flat_map(|m| m.values_mut()) {
+            keep_newest_before(list, since, |a| a.complete);
+            named.extend(list.iter().map(|a| a.op));
+        }
+        for s in self.sessions.values_mut() {
+            keep_newest_before(&mut s.writes, since, |w| w.complete);
+            keep_newest_before(&mut s.reads, since, |r| r.complete);
+            named.extend(s.writes.iter().map(|w| w.op));
+            named.extend(
+                s.reads
+                    .iter()
+                    .flat_map(|r| [Some(r.op), r.newest.1])
+                    .flatten(),
+            );
+        }
+        for l in self.frontier.values().flat_map(|f| f.values()) {
+            named.extend([Some(l.write), l.via].into_iter().flatten());
+        }
+        let keep = |id: &OpId| *id >= cut || named.contains(id);
+        self.versions.retain(|id, _| keep(id));
+        self.deps.retain(|id, _| keep(id));
+        self.lost.retain(keep);
+        self.conflicts_seen
+            .retain(|ws| ws.iter().any(|w| *w >= cut));
+        self.overtakes_seen.retain(|(_, w)| *w >= cut);
+    }
+
     /// Called when an operation completes; returns the anomalies it shows.
     pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
         let mut found = self.against_everyone(op);
@@ -721,6 +765,11 @@ pub struct Metrics {
     pub staleness_us: Percentiles,
     /// Share of successful reads whose staleness is above 0, in parts per million.
     pub stale_read_ppm: u32,
+    /// The metrics above cover the operations kept in the history: those invoked from this
+    /// time on (0 while nothing is forgotten) ...
+    pub since_us: Time,
+    /// ... after this many older operations, no longer kept.
+    pub forgotten_ops: u64,
     pub stats: Stats,
 }
 
@@ -731,6 +780,10 @@ pub fn metrics(
     stats: &Stats,
     now: Time,
 ) -> Metrics {
+    let since = match history.start() {
+        0 => 0,
+        _ => history.iter().next().map_or(now, |o| o.invoke),
+    };
     let stale = series::staleness(history, &lost_writes(fates));
     let stale_reads = stale.iter().filter(|s| s.2 > 0).count();
     let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
@@ -779,10 +832,10 @@ pub fn metrics(
         } else {
             (ok as u64 * 1_000_000 / finished as u64) as u32
         },
-        throughput_ops_per_s: if now == 0 {
+        throughput_ops_per_s: if now <= since {
             0.0
         } else {
-            ok as f64 * 1e6 / now as f64
+            ok as f64 * 1e6 / (now - since) as f64
         },
         write_latency_us: lat(true),
         read_latency_us: lat(false),
@@ -792,6 +845,8 @@ pub fn metrics(
         } else {
             (stale_reads as u64 * 1_000_000 / stale.len() as u64) as u32
         },
+        since_us: since,
+        forgotten_ops: history.start() as u64,
         stats: stats.clone(),
     }
 }
@@ -799,6 +854,99 @@ pub fn metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::ReadFrom;
+
+    fn op(
+        id: OpId,
+        client: ClientId,
+        kind: OpKind,
+        t: (Time, Time),
+        result: OpResult,
+    ) -> Operation {
+        Operation {
+            id,
+            client,
+            kind,
+            from: ReadFrom::Leader,
+            node: 0,
+            invoke: t.0,
+            complete: Some(t.1),
+            attempts: 1,
+            result,
+        }
+    }
+    fn write(id: OpId, client: ClientId, t: (Time, Time), lsn: u64) -> Operation {
+        let kind = OpKind::Write {
+            key: "x".into(),
+            value: id.to_string(),
+        };
+        let result = OpResult::Written {
+            lsn,
+            epoch: 1,
+            dot: None,
+        };
+        op(id, client, kind, t, result)
+    }
+    fn read(id: OpId, client: ClientId, t: (Time, Time), of: OpId, lsn: u64) -> Operation {
+        let kind = OpKind::Read { key: "x".into() };
+        let result = OpResult::Read {
+            value: Some(of.to_string()),
+            write: Some(of),
+            lsn,
+            epoch: 1,
+            others: Vec::new(),
+            vv: None,
+        };
+        op(id, client, kind, t, result)
+    }
+
+    /// After the oldest operations are forgotten, reads are still checked against the newest
+    /// write acknowledged before the oldest operation kept, and the state shrinks.
+    #[test]
+    fn forgetting_keeps_what_later_reads_need() {
+        let mut live = Live::default();
+        for (id, t) in [(0, 10), (1, 20), (2, 30)] {
+            let w = write(id, 0, (t - 5, t), id as u64 + 1);
+            live.on_invoke(&w);
+            assert!(live.on_complete(&w).is_empty());
+        }
+        let r = read(3, 1, (40, 45), 2, 3);
+        assert!(live.on_complete(&r).is_empty());
+        live.forget(4, 100);
+        assert_eq!(
+            live.acked["x"].len(),
+            1,
+            "only the newest write before the cut stays"
+        );
+        assert_eq!(live.sessions[&(1, "x".to_string())].reads.len(), 1);
+        assert!(live.versions.len() <= 2, "{:?}", live.versions);
+        // Another client reads the older value: stale, against the forgotten past's newest.
+        let stale = read(4, 1, (100, 110), 1, 2);
+        let found = live.on_complete(&stale);
+        assert!(
+            found
+                .iter()
+                .any(|a| matches!(a, AnomalyKind::StaleRead { missed: 2, .. })),
+            "{found:?}"
+        );
+        assert!(
+            found
+                .iter()
+                .any(|a| matches!(a, AnomalyKind::MonotonicRead { earlier: 3, .. })),
+            "{found:?}"
+        );
+        // The writer itself reading the older value misses its own write.
+        let own = read(5, 0, (120, 130), 1, 2);
+        let found = live.on_complete(&own);
+        assert!(
+            found
+                .iter()
+                .any(|a| matches!(a, AnomalyKind::ReadYourWrites { missed: 2, .. })),
+            "{found:?}"
+        );
+        let fresh = read(6, 2, (140, 150), 2, 3);
+        assert!(live.on_complete(&fresh).is_empty());
+    }
 
     #[test]
     fn percentiles_nearest_rank() {
