@@ -22,9 +22,16 @@
 //!   when a cap is reached every other checkpoint is dropped (the first, at time 0, always stays)
 //!   and later ones are taken twice as far apart, so gaps stay even. A seek costs restoring one
 //!   checkpoint and re-running at most one gap.
-//! - checkpoints do not copy the client history or the anomalies (both only grow, and an operation
-//!   changes only while it is pending): a checkpoint keeps their lengths and copies of the
+//! - checkpoints do not copy the client history or the anomalies (both only grow at the end, and an
+//!   operation changes only while it is pending): a checkpoint keeps their spans and copies of the
 //!   operations pending at that moment.
+//! - the history keeps at least the newest [`HISTORY_KEEP`] operations (at most half as many again;
+//!   never forgetting one still pending); the anomalies found before the oldest operation kept was
+//!   invoked are forgotten with it. What is forgotten is counted ([`Simulation::forgotten`]), the
+//!   live checkers keep only what reads from then on can need (see [`check::Live::forget`]), and
+//!   the bookkeeping of writes (dots, discarded writes) drops them. Metrics and charts cover the
+//!   operations kept. Checkpoints from before the oldest operation kept cannot be restored and are
+//!   dropped: seeking back there re-runs from the start (the first checkpoint, at time 0).
 
 use crate::check::series::{Lag, LagSampler, Series};
 use crate::check::{self, Anomaly, AnomalyKind};
