@@ -41,6 +41,21 @@ mod native {
                 t
             })
         });
+        // The worst seek on a long run: just before the oldest operation the history keeps, where
+        // no checkpoint can be restored, so the run is re-done from the start.
+        let mut sim = Simulation::new(replica_engine::Scenario::default());
+        let hour = 3_600_000_000;
+        sim.run_until(hour);
+        let before = sim.forgotten().since.saturating_sub(1_000_000);
+        g.sample_size(10);
+        g.bench_function("past-history-horizon-of-1h-default-run", |b| {
+            b.iter(|| {
+                sim.seek(before);
+                let t = sim.now();
+                sim.seek(hour);
+                t
+            })
+        });
         g.finish();
 
         let mut g = c.benchmark_group("linearizability");

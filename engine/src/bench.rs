@@ -71,12 +71,27 @@ pub fn one_key(mut s: Scenario) -> Scenario {
     s
 }
 
-/// A history of at least `ops` client operations from a busy run of `scenario`.
+/// The first `ops` client operations of a busy run of `scenario` (collected as the run goes, since
+/// the simulation keeps only its newest [`crate::sim::HISTORY_KEEP`]; operations still pending
+/// when collected stay pending).
 pub fn history_of(scenario: Scenario, ops: usize) -> crate::client::History {
+    let ops = ops as crate::types::OpId;
     let mut sim = Simulation::new(scenario);
-    while (sim.history().end() as usize) < ops && sim.step() {}
-    let mut h = sim.history().clone();
-    h.truncate(ops as crate::types::OpId);
+    let mut h = crate::client::History::default();
+    while h.end() < ops {
+        let more = sim.step();
+        let end = sim.history().end();
+        // Copy in chunks, lagging the newest operations so that most have finished.
+        if end >= h.end() + 2_000 || !more {
+            let upto = if more { end - 500 } else { end }.min(ops);
+            for id in h.end()..upto {
+                h.push(sim.history()[id].clone());
+            }
+            if !more {
+                break;
+            }
+        }
+    }
     h
 }
 

@@ -118,3 +118,16 @@ fn seeking_across_the_horizon_reproduces_the_run() {
         assert_eq!(a[a.len() - common..], b[b.len() - common..], "at {t}");
     }
 }
+
+/// The benchmarks' 10,000-operation histories are whole, although a run keeps fewer.
+#[test]
+fn benchmark_histories_are_collected_whole() {
+    let h = replica_engine::bench::history_of(replica_engine::bench::busy_leaderless(), 10_000);
+    assert_eq!((h.start(), h.len()), (0, 10_000));
+    assert!(h.iter().enumerate().all(|(i, o)| o.id == i as u32));
+    let pending = h
+        .iter()
+        .filter(|o| o.result == replica_engine::client::OpResult::Pending)
+        .count();
+    assert!(pending < 100, "{pending}");
+}

@@ -131,14 +131,25 @@ pub fn collect(benches: &[Bench], browser_dir: &Path, bundle: &[Row]) -> Vec<Fig
         "≤ 100 ms",
         max.map(|x| x <= 100.0),
     ));
-    let native_seek = benches
-        .iter()
-        .find(|b| b.id.starts_with("seek/"))
-        .map(|b| b.mean_ns / 1e6);
+    let native_ms = |id: &str| {
+        benches
+            .iter()
+            .find(|b| b.id.starts_with(id))
+            .map(|b| b.mean_ns / 1e6)
+    };
+    let native_seek = native_ms("seek/middle");
     out.push(fig(
         "seek to the middle and back to the end, native (criterion)",
         native_seek,
         format!("{:.1} ms", native_seek.unwrap_or(0.0)),
+        "(for comparison)",
+        None,
+    ));
+    let horizon = native_ms("seek/past-history-horizon");
+    out.push(fig(
+        "seek back past the history's horizon (re-runs from the start) and back to the end of a one-hour default run, native",
+        horizon,
+        format!("{:.0} ms", horizon.unwrap_or(0.0)),
         "(for comparison)",
         None,
     ));
