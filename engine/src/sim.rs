@@ -61,6 +61,8 @@ pub const TRACE_KEEP: usize = 100_000;
 /// The history keeps at least this many of its newest operations (at most half as many again
 /// before the oldest are forgotten in one go).
 pub const HISTORY_KEEP: usize = 5_000;
+/// The history is cut every this many operations.
+const FORGET_EVERY: OpId = HISTORY_KEEP as OpId / 2;
 /// A client retries this long after a "not leader, leader unknown" answer.
 const RETRY_DELAY: Time = 50 * MS;
 
@@ -142,11 +144,11 @@ pub struct Stats {
     pub duplicated: u64,
 }
 
-/// What the forgotten part of a run's history and anomalies held, in counts (see
+/// What the part of a run's history and anomalies no longer kept held, in counts (see
 /// [`HISTORY_KEEP`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Forgotten {
-    /// The invoke time of the oldest operation kept: metrics cover the run from here.
+    /// The history covers the operations invoked from this time on (0: all of them).
     pub since: Time,
     pub writes: u64,
     pub writes_acked: u64,
@@ -157,21 +159,57 @@ pub struct Forgotten {
 }
 
 impl Forgotten {
-    fn count(&mut self, o: &Operation) {
-        match (&o.kind, &o.result) {
-            (OpKind::Write { .. }, r) => {
-                self.writes += 1;
-                self.writes_acked += matches!(r, OpResult::Written { .. }) as u64;
-            }
-            (OpKind::Read { .. }, r) => {
-                self.reads += 1;
-                self.reads_ok += matches!(r, OpResult::Read { .. }) as u64;
-            }
-        }
-    }
     /// How many operations are no longer kept.
     pub fn ops(&self) -> u64 {
         self.writes + self.reads
+    }
+}
+
+/// Counts since the start of a run: writes and reads when invoked, acknowledged writes and
+/// successful reads when they complete, anomalies by kind when found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Totals {
+    ops: Forgotten,
+}
+
+impl Totals {
+    fn invoked(&mut self, o: &Operation) {
+        match o.kind {
+            OpKind::Write { .. } => self.ops.writes += 1,
+            OpKind::Read { .. } => self.ops.reads += 1,
+        }
+    }
+    fn completed(&mut self, o: &Operation) {
+        match o.result {
+            OpResult::Written { .. } => self.ops.writes_acked += 1,
+            OpResult::Read { .. } => self.ops.reads_ok += 1,
+            _ => {}
+        }
+    }
+    /// What these totals hold beyond `history` and `anomalies`.
+    fn beyond(&self, since: Time, history: &History, anomalies: &Window<Anomaly>) -> Forgotten {
+        let mut kept = Totals::default();
+        for o in history {
+            kept.invoked(o);
+            kept.completed(o);
+        }
+        for a in anomalies {
+            *kept.ops.anomalies.entry(a.kind.name()).or_default() += 1;
+        }
+        let (t, k) = (&self.ops, &kept.ops);
+        let mut anomalies = t.anomalies.clone();
+        for (name, n) in &k.anomalies {
+            *anomalies.entry(name).or_default() -= n;
+        }
+        anomalies.retain(|_, n| *n > 0);
+        Forgotten {
+            since,
+            writes: t.writes - k.writes,
+            writes_acked: t.writes_acked - k.writes_acked,
+            reads: t.reads - k.reads,
+            reads_ok: t.reads_ok - k.reads_ok,
+            anomalies,
+        }
     }
 }
 
@@ -191,8 +229,13 @@ struct World {
     members: Vec<NodeId>,
     clients: Vec<Client>,
     history: History,
-    /// What the forgotten part of the history and the anomalies held, in counts.
-    forgotten: Forgotten,
+    /// The invoke time of every [`FORGET_EVERY`]th operation (the last few): where the history
+    /// is cut.
+    marks: BTreeMap<OpId, Time>,
+    /// The history covers the operations invoked from this time on (0: all of them).
+    since: Time,
+    /// Operation and anomaly counts since the start (see [`Forgotten`]).
+    totals: Totals,
     in_flight: BTreeMap<MsgId, Flight>,
     next_msg: MsgId,
     workload_gen: u64,
@@ -219,8 +262,9 @@ struct Checkpoint {
     world: World,
     /// The history then: operations `history.0..history.1`.
     history: (OpId, OpId),
-    /// Copies of the operations still pending at that moment.
-    pending: Vec<Operation>,
+    /// Copies of the operations from the first one still pending at that moment (the history's
+    /// end if none) to the end.
+    recent: Vec<Operation>,
     /// The anomalies then: `anomalies.0..anomalies.1`.
     anomalies: (u32, u32),
     /// Absolute index in the trace of the first event after that moment.
@@ -315,8 +359,9 @@ impl Simulation {
         &self.world.anomalies
     }
     /// What is no longer kept of the history and the anomalies, in counts.
-    pub fn forgotten(&self) -> &Forgotten {
-        &self.world.forgotten
+    pub fn forgotten(&self) -> Forgotten {
+        let w = &self.world;
+        w.totals.beyond(w.since, &w.history, &w.anomalies)
     }
     pub fn stats(&self) -> &Stats {
         &self.world.stats
@@ -381,14 +426,14 @@ impl Simulation {
             Some(
                 self.checkpoints
                     .iter()
-                    .rposition(|c| c.world.now <= t && self.restorable(c))
+                    .rposition(|c| c.world.now <= t)
                     .unwrap_or(0),
             )
         } else {
             // Forward: the latest checkpoint up to `t` that is further on, if any.
             self.checkpoints
                 .iter()
-                .rposition(|c| c.world.now <= t && self.restorable(c))
+                .rposition(|c| c.world.now <= t)
                 .filter(|&i| {
                     let e = self.checkpoints[i].world.stats.events;
                     e > events && self.future.as_ref().is_some_and(|f| e <= f.events)
@@ -398,16 +443,6 @@ impl Simulation {
             self.restore(i);
         }
         self.run_until(t);
-    }
-
-    /// Can checkpoint `c` be restored? Its history and anomalies are taken from the furthest
-    /// point reached, which must still hold them (the first checkpoint, at time 0, holds none).
-    fn restorable(&self, c: &Checkpoint) -> bool {
-        let (h, a) = match &self.future {
-            Some(f) if f.events >= self.world.stats.events => (&f.history, &f.anomalies),
-            _ => (&self.world.history, &self.world.anomalies),
-        };
-        c.world.stats.events == 0 || (h.start() <= c.history.0 && a.start() <= c.anomalies.0)
     }
 
     /// Puts the world back to checkpoint `i` (before or after now) and the trace with it.
@@ -462,14 +497,25 @@ impl Simulation {
             });
         }
         let future = self.future.as_ref().expect("just set");
-        let mut history = future.history.range(cp.history.0, cp.history.1);
-        for op in &cp.pending {
-            history[op.id] = op.clone();
+        let first = cp.history.1 - cp.recent.len() as OpId;
+        if future.history.start() <= cp.history.0 && future.anomalies.start() <= cp.anomalies.0 {
+            let mut history = future.history.range(cp.history.0, cp.history.1);
+            for op in &cp.recent {
+                history[op.id] = op.clone();
+            }
+            world.history = history;
+            world.anomalies = future.anomalies.range(cp.anomalies.0, cp.anomalies.1);
+        } else {
+            // Further back than the history kept at the furthest point reached: the history
+            // starts again at the first operation pending then, and the anomalies at that
+            // moment. The run goes on exactly the same (nothing in it depends on the history
+            // but the pending operations); only the lists are shorter than a straight run's.
+            world.history = Window::starting_at(first, cp.recent.clone());
+            world.anomalies = Window::starting_at(cp.anomalies.1, Vec::new());
+            world.since = cp.recent.first().map_or(world.now, |o| o.invoke);
         }
-        world.history = history;
-        world.anomalies = future.anomalies.range(cp.anomalies.0, cp.anomalies.1);
         self.world = world;
-        self.pending_from = cp.pending.first().map_or(cp.history.1, |op| op.id);
+        self.pending_from = first;
         self.last_checkpoint_events = self.world.stats.events;
         self.bound_trace();
     }
@@ -483,18 +529,6 @@ impl Simulation {
             .is_some_and(|f| f.events < self.world.stats.events)
         {
             self.future = None; // Further than ever before.
-        }
-        if self.future.is_none()
-            && self.checkpoints.last().is_some_and(|c| {
-                c.history.0 < self.world.history.start()
-                    || c.anomalies.0 < self.world.anomalies.start()
-            })
-        {
-            // Part of the history was just forgotten: checkpoints from before the oldest
-            // operation kept can no longer be restored (seeking there re-runs from the start).
-            let (h, a) = (self.world.history.start(), self.world.anomalies.start());
-            self.checkpoints
-                .retain(|c| c.world.stats.events == 0 || (c.history.0 >= h && c.anomalies.0 >= a));
         }
         if !self.ahead.is_empty() {
             let end = self.trace_base + self.trace.len();
@@ -555,11 +589,10 @@ impl Simulation {
         {
             self.pending_from += 1;
         }
-        let pending = w
+        let recent = w
             .history
             .iter()
             .skip((self.pending_from - w.history.start()) as usize)
-            .filter(|op| op.result == OpResult::Pending)
             .cloned()
             .collect();
         let history = std::mem::take(&mut w.history);
@@ -575,7 +608,7 @@ impl Simulation {
         self.checkpoints.push(Checkpoint {
             world,
             history: spans.0,
-            pending,
+            recent,
             anomalies: spans.1,
             trace_at: self.trace_base + self.trace.len(),
             size,
@@ -1000,7 +1033,9 @@ impl World {
                 .collect(),
             cfg,
             history: History::default(),
-            forgotten: Forgotten::default(),
+            marks: BTreeMap::new(),
+            since: 0,
+            totals: Totals::default(),
             in_flight: BTreeMap::new(),
             next_msg: 0,
             workload_gen: 0,
@@ -1463,12 +1498,13 @@ impl World {
         if logic.single().is_none() {
             return;
         }
+        // (From the checkers' list rather than the history, which after a seek far back may
+        // hold fewer operations than a straight run's.)
         let lost: Vec<OpId> = self
-            .history
-            .iter()
-            .filter(|op| matches!(op.result, OpResult::Written { .. }))
-            .filter(|op| !logic.holds(op.id) && !self.checker.lost.contains(&op.id))
-            .map(|op| op.id)
+            .checker
+            .acked_log_writes()
+            .into_iter()
+            .filter(|op| !logic.holds(*op) && !self.checker.lost.contains(op))
             .collect();
         for op in lost {
             self.checker.lost.insert(op);
@@ -1485,6 +1521,7 @@ impl World {
 
     fn anomaly(&mut self, kind: AnomalyKind, trace: &mut Vec<TraceEvent>) {
         let index = self.anomalies.end();
+        *self.totals.ops.anomalies.entry(kind.name()).or_default() += 1;
         self.anomalies.push(Anomaly { t: self.now, kind });
         self.emit(trace, TraceKind::Anomaly { index });
     }
@@ -1630,8 +1667,12 @@ impl World {
             result: OpResult::Pending,
         });
         self.checker.on_invoke(&self.history[id]);
-        if self.history.len() > HISTORY_KEEP + HISTORY_KEEP / 2 {
-            self.forget_old();
+        self.totals.invoked(&self.history[id]);
+        if id.is_multiple_of(FORGET_EVERY) {
+            self.marks.insert(id, self.now);
+            if id as usize >= HISTORY_KEEP + HISTORY_KEEP / 2 {
+                self.forget_old(id - HISTORY_KEEP as OpId);
+            }
         }
         self.emit(trace, TraceKind::Invoked { op: id, client });
         self.push(self.now + self.cfg.op_timeout, Event::ClientTimeout(id));
@@ -1751,6 +1792,7 @@ impl World {
         o.complete = Some(self.now);
         o.result = result;
         let client = o.client;
+        self.totals.completed(&self.history[op]);
         self.emit(trace, TraceKind::Completed { op, client });
         if let (OpResult::Written { epoch, .. }, Strategy::SingleLeader(_)) =
             (&self.history[op].result, &self.cfg.strategy)
@@ -1780,29 +1822,27 @@ impl World {
     /// Forgets the oldest operations, down to the newest [`HISTORY_KEEP`] (never one still
     /// pending), the anomalies found before the first operation kept was invoked, and what the
     /// checkers and the bookkeeping of writes held about them.
-    fn forget_old(&mut self) {
-        let h = &self.history;
-        let target = h.end().saturating_sub(HISTORY_KEEP as OpId);
-        let cut = h
+    ///
+    /// Whether and where to cut depends only on operation ids, the operations still pending and
+    /// the marks, never on what else the history holds (after a seek far back it may hold fewer
+    /// operations than a straight run's, see `Simulation::restore`).
+    fn forget_old(&mut self, target: OpId) {
+        let first_pending = self
+            .history
             .iter()
-            .take_while(|o| o.id < target && o.result != OpResult::Pending)
-            .count() as OpId
-            + h.start();
-        if cut == h.start() {
-            return;
-        }
-        let since = h[cut].invoke;
-        for o in h.iter().take((cut - h.start()) as usize) {
-            self.forgotten.count(o);
-        }
+            .find(|o| o.result == OpResult::Pending)
+            .map(|o| o.id);
+        let cut = first_pending.map_or(target, |p| p.min(target));
+        let since = match self.history.get(cut) {
+            Some(o) if Some(cut) == first_pending => o.invoke,
+            _ => self.marks[&target],
+        };
+        self.marks.retain(|id, _| *id > target);
         self.history.forget_before(cut);
         let a = &self.anomalies;
         let first = a.iter().take_while(|x| x.t < since).count() as u32 + a.start();
-        for x in a.iter().take((first - a.start()) as usize) {
-            *self.forgotten.anomalies.entry(x.kind.name()).or_default() += 1;
-        }
         self.anomalies.forget_before(first);
-        self.forgotten.since = since;
+        self.since = since;
         self.checker.forget(cut, since);
         self.dots.retain(|_, w| *w >= cut);
         self.discarded.retain(|w, _| *w >= cut);

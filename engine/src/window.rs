@@ -24,6 +24,10 @@ impl<T> Window<T> {
             items: Vec::new(),
         }
     }
+    /// A window whose items start at position `start`.
+    pub fn starting_at(start: u32, items: Vec<T>) -> Self {
+        Window { start, items }
+    }
     /// The position of the oldest item kept (0 until something is forgotten).
     pub fn start(&self) -> u32 {
         self.start

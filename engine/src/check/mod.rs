@@ -228,6 +228,12 @@ impl Live {
         id
     }
 
+    /// The acknowledged single-leader writes the checkers still look at (every one acknowledged
+    /// since the oldest operation kept, and the newest per key before it), by id.
+    pub fn acked_log_writes(&self) -> BTreeSet<OpId> {
+        self.acked.values().flatten().map(|a| a.op).collect()
+    }
+
     /// Forgets what only operations before `cut` need: every operation still to complete was
     /// invoked at `since` or later. Of the writes (and a session's reads) acknowledged before
     /// `since`, a read begun later only ever looks at the newest, which is kept with everything
