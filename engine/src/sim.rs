@@ -24,14 +24,17 @@
 //!   checkpoint and re-running at most one gap.
 //! - checkpoints do not copy the client history or the anomalies (both only grow at the end, and an
 //!   operation changes only while it is pending): a checkpoint keeps their spans and copies of the
-//!   operations pending at that moment.
+//!   operations from the first one pending at that moment.
 //! - the history keeps at least the newest [`HISTORY_KEEP`] operations (at most half as many again;
 //!   never forgetting one still pending); the anomalies found before the oldest operation kept was
 //!   invoked are forgotten with it. What is forgotten is counted ([`Simulation::forgotten`]), the
 //!   live checkers keep only what reads from then on can need (see [`check::Live::forget`]), and
 //!   the bookkeeping of writes (dots, discarded writes) drops them. Metrics and charts cover the
-//!   operations kept. Checkpoints from before the oldest operation kept cannot be restored and are
-//!   dropped: seeking back there re-runs from the start (the first checkpoint, at time 0).
+//!   operations kept. Where to cut depends only on operation ids and the operations pending, so
+//!   nothing the run does depends on what the history holds beyond its pending operations:
+//!   restoring a checkpoint from before the history kept at the furthest point reached starts the
+//!   history (and the anomaly list) again at its first pending operation, and the run goes on
+//!   exactly as a straight run.
 
 use crate::check::series::{Lag, LagSampler, Series};
 use crate::check::{self, Anomaly, AnomalyKind};
