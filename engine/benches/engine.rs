@@ -41,8 +41,8 @@ mod native {
                 t
             })
         });
-        // The worst seek on a long run: just before the oldest operation the history keeps, where
-        // no checkpoint can be restored, so the run is re-done from the start.
+        // A seek on a long run to just before the oldest operation the history keeps (the
+        // checkpoint restored there starts its history again).
         let mut sim = Simulation::new(replica_engine::Scenario::default());
         let hour = 3_600_000_000;
         sim.run_until(hour);

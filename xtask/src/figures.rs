@@ -147,7 +147,7 @@ pub fn collect(benches: &[Bench], browser_dir: &Path, bundle: &[Row]) -> Vec<Fig
     ));
     let horizon = native_ms("seek/past-history-horizon");
     out.push(fig(
-        "seek back past the history's horizon (re-runs from the start) and back to the end of a one-hour default run, native",
+        "seek back past the history kept and back to the end of a one-hour default run, native",
         horizon,
         format!("{:.0} ms", horizon.unwrap_or(0.0)),
         "(for comparison)",
