@@ -1,9 +1,10 @@
 //! The root component: lays the page out and derives each component's props from the model.
 //!
-//! It renders once per animation frame while playing (the clock moves), but every child gets
-//! props that compare equal when nothing it shows changed, so only the clock, the timeline and
-//! whatever really changed re-render. The heavier panels (inspector, results, event log) are
-//! memoised on the model's `slow_rev`, which moves a few times per second at most.
+//! While playing it renders when something it shows changed and for the readouts (the clock,
+//! the scrubber) ten times a second, never merely because a frame passed (see `state`); every
+//! child gets props that compare equal when nothing it shows changed. The heavier panels
+//! (inspector, results, event log) are memoised on the model's `slow_rev`, which moves a few
+//! times per second at most.
 
 use crate::anim::{self, Hits};
 use crate::api;
@@ -37,7 +38,7 @@ const DIAGRAM_WINDOW: u64 = 800_000;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let model = use_reducer(|| share::initial_model(anim::prefers_reduced_motion()));
+    let model = use_reducer_eq(|| share::initial_model(anim::prefers_reduced_motion()));
     let canvas = use_node_ref();
     let hits = (*use_memo((), |_| Hits::default())).clone();
     {
