@@ -35,6 +35,8 @@ use yew::prelude::*;
 
 /// How much virtual time the space-time diagram shows, ending now.
 const DIAGRAM_WINDOW: u64 = 800_000;
+/// How often a dense picture's node labels (their lag ages) refresh while playing, wall-clock ms.
+const DENSE_LABELS_MS: f64 = 1000.0;
 
 #[function_component(App)]
 pub fn app() -> Html {
@@ -256,11 +258,28 @@ pub fn app() -> Html {
     );
     drop(sim);
     // The cluster view does not show the nodes' own clocks, which change every frame; leaving
-    // them out lets it skip re-rendering while nothing it shows changes.
-    let mut nodes = snap.nodes;
-    for node in &mut nodes {
-        node.clock_us = 0;
-    }
+    // them out lets it skip re-rendering while nothing it shows changes. A dense picture (more
+    // than 9 nodes) writes how long a follower has lagged only in the node's label (a tooltip):
+    // those are brought up to date once a second, not with every readout, since changing the
+    // labels of two dozen nodes costs a repaint of the whole picture.
+    let dense = snap.nodes.len() > crate::components::cluster::DETAILED_MAX;
+    let nodes = use_memo(
+        (
+            m.nodes_rev,
+            if dense {
+                (m.wall() / DENSE_LABELS_MS) as u64
+            } else {
+                m.view_rev
+            },
+        ),
+        |_| {
+            let mut nodes = snap.nodes.clone();
+            for node in &mut nodes {
+                node.clock_us = 0;
+            }
+            Rc::new(nodes)
+        },
+    );
 
     let tab = |t: Tab, label: String, id: &'static str| {
         let on = m.tab == t;
@@ -312,7 +331,7 @@ pub fn app() -> Html {
             }} />
         }
         <div class={classes!("stage-box", m.diagram.then_some("hidden"))}>
-        { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
+        { stage(StageProps { nodes: (*nodes).clone(), clients: Rc::new(snap.clients),
             cut: Rc::new(snap.cut), selected: m.selected, shape,
             topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
             homes: Rc::new(homes.clone()),

@@ -261,6 +261,9 @@ pub struct Model {
     since_view: f64,
     /// What the page showed at its last render while playing.
     shown: Rc<ViewKey>,
+    /// Changes whenever the nodes' state changed in a way the picture shows at once (not their
+    /// lag ages), or after any action.
+    pub nodes_rev: u64,
     pub selected: Option<Selection>,
     pub tab: Tab,
     pub hover: Option<Hover>,
@@ -346,6 +349,7 @@ impl Model {
             view_rev: 0,
             since_view: 0.0,
             shown: Rc::new(ViewKey::default()),
+            nodes_rev: 0,
             selected: None,
             tab: Tab::Controls,
             hover: None,
@@ -384,6 +388,11 @@ impl Model {
 
     pub fn now(&self) -> Time {
         self.sim.borrow().now()
+    }
+
+    /// The wall-clock time (performance.now()) of the latest frame.
+    pub fn wall(&self) -> f64 {
+        self.wall
     }
 
     fn notify(&mut self, text: String, warn: bool) {
@@ -748,9 +757,9 @@ pub fn mark_of(kind: &TraceKind) -> Option<(MarkKind, String)> {
 }
 
 /// What the page shows of the run besides the readouts, for deciding whether a frame changed it:
-/// the nodes (role, up, epoch, log position, whom they follow, sync, regions, hints and, where
-/// the picture writes it, how many entries behind; never their clocks or how long they have
-/// lagged, which move every frame), the clients, the cuts, the followers' mode, the count of
+/// the nodes (role, up, epoch, whom they follow, sync, regions, hints and, where the picture
+/// writes them, log positions and how many entries behind; never their clocks or how long they
+/// have lagged, which move every frame), the clients, the cuts, the followers' mode, the count of
 /// anomalies and the caption on screen.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ViewKey {
@@ -766,8 +775,8 @@ impl ViewKey {
     fn of(m: &Model) -> Self {
         let sim = m.sim.borrow();
         let snap = sim.snapshot();
-        // A dense picture (more than 9 nodes) writes no lag under its nodes, only whether they
-        // lag (their labels are readouts).
+        // A dense picture (more than 9 nodes) writes neither log positions nor lags beside its
+        // nodes, only whether they lag (their labels are readouts).
         let dense = snap.nodes.len() > crate::components::cluster::DETAILED_MAX;
         let mut nodes = snap.nodes;
         for n in &mut nodes {
@@ -775,6 +784,7 @@ impl ViewKey {
             n.lag_us = 0;
             if dense {
                 n.lag = n.lag.min(1);
+                n.last_lsn = 0;
             }
         }
         ViewKey {
@@ -838,11 +848,15 @@ impl Reducible for Model {
                 // frame; otherwise the page re-renders when what it shows changed, or for the
                 // readouts.
                 let key = ViewKey::of(&m);
+                let changed = key != *m.shown;
+                if changed {
+                    m.nodes_rev += 1;
+                }
                 if m.diagram
                     || m.compare.is_some()
                     || m.hover.is_some()
                     || m.since_view >= READOUT_MS
-                    || key != *m.shown
+                    || changed
                 {
                     m.since_view = 0.0;
                     m.view_rev += 1;
@@ -935,6 +949,7 @@ impl Reducible for Model {
             }
         }
         m.slow_rev += 1;
+        m.nodes_rev += 1;
         Rc::new(m)
     }
 }
