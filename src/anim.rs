@@ -98,7 +98,7 @@ struct Falling {
 /// nodes and of clients.
 type LayoutKey = (usize, u64, usize, u16);
 
-/// The drawing styles of the message kinds, in the order dots are drawn.
+/// The number of drawing styles of the message kinds.
 const STYLES: usize = 12;
 
 struct Loop {
@@ -114,8 +114,8 @@ struct Loop {
     /// The picture's layout and what it was computed for (run, scenario revision, nodes,
     /// clients): it changes only with the scenario.
     layout: Option<(LayoutKey, Layout)>,
-    /// Per drawing style, the dots of this frame (pixels), reused from frame to frame.
-    dots: Vec<Vec<(f64, f64)>>,
+    /// The dots of this frame (pixels) and their drawing styles, reused from frame to frame.
+    dots: Vec<(f64, f64, usize)>,
     falling: Vec<Falling>,
     /// Trace length at the previous frame.
     seen: usize,
@@ -166,7 +166,7 @@ pub fn start(model: UseReducerHandle<Model>, canvas: NodeRef, hits: Hits) -> Run
         last: None,
         prev: Vec::new(),
         layout: None,
-        dots: vec![Vec::new(); STYLES],
+        dots: Vec::new(),
         falling: Vec::new(),
         seen: 0,
         drawn: None,
@@ -331,17 +331,15 @@ impl Loop {
         }
         ctx.set_global_alpha(1.0);
 
-        // Dots are gathered per kind and drawn kind by kind: setting a colour (a string handed
-        // to the browser and parsed) per message costs more than the drawing once there are
-        // thousands.
+        // Dots are gathered first and drawn with a colour set only when it changes: a colour per
+        // message (a string handed to the browser and parsed) costs more than the drawing once
+        // there are thousands.
         let in_flight = sim.in_flight();
         let label = in_flight.len() <= 30;
         let mut hits = self.hits.0.borrow_mut();
         hits.clear();
         self.prev.clear();
-        for d in &mut self.dots {
-            d.clear();
-        }
+        self.dots.clear();
         let mut labels: Vec<(&'static str, f64, f64, f64)> = Vec::new();
         let mut ring = None;
         for (&id, f) in in_flight {
@@ -360,7 +358,7 @@ impl Loop {
             let (x, y) = fit.to_px(lerp(a, b, frac));
             hits.push(Hit { id, x, y });
             let name = f.msg.kind().name();
-            self.dots[style_of(name)].push((x, y));
+            self.dots.push((x, y, style_of(name)));
             let quiet = name == "heartbeat";
             let r = if quiet { 3.5 } else { 5.5 } * s;
             if Some(id) == hover {
@@ -372,30 +370,31 @@ impl Loop {
         }
         drop(hits);
         drop(sim);
-        for (i, dots) in self.dots.iter().enumerate() {
-            if dots.is_empty() {
-                continue;
-            }
-            let name = STYLE_KINDS[i];
+        // In id order (the newest on top, as before); the colour is set only when the kind
+        // changes from one dot to the next.
+        let mut current = usize::MAX;
+        for &(x, y, style) in &self.dots {
+            let name = STYLE_KINDS[style];
             let quiet = name == "heartbeat";
-            let r = if quiet { 3.5 } else { 5.5 } * s;
-            let color = kind_color(name);
-            if quiet {
-                ctx.set_stroke_style_str(color);
-                ctx.set_line_width(1.5);
-            } else {
-                ctx.set_fill_style_str(color);
+            if style != current {
+                current = style;
+                let color = kind_color(name);
+                if quiet {
+                    ctx.set_stroke_style_str(color);
+                    ctx.set_line_width(1.5);
+                } else {
+                    ctx.set_fill_style_str(color);
+                }
             }
+            let r = if quiet { 3.5 } else { 5.5 } * s;
             // A path per dot: software rasterisation fills many small paths faster than one
             // path of many circles.
-            for &(x, y) in dots {
-                ctx.begin_path();
-                let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
-                if quiet {
-                    ctx.stroke();
-                } else {
-                    ctx.fill();
-                }
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
+            if quiet {
+                ctx.stroke();
+            } else {
+                ctx.fill();
             }
         }
         if let Some((x, y, r)) = ring {
@@ -426,7 +425,7 @@ impl Loop {
     }
 }
 
-/// The kinds with a colour of their own, then every other kind (drawn grey), one drawing style
+/// The kinds with a colour of their own, then every other kind (drawn grey): one drawing style
 /// each.
 const STYLE_KINDS: [&str; STYLES] = [
     "heartbeat",
