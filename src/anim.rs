@@ -15,8 +15,7 @@
 
 use crate::layout::{lerp, Fit, Layout, Shape};
 use crate::state::{Action, Model};
-use replica_engine::sim::MessageSnapshot;
-use replica_engine::types::{MsgId, Time};
+use replica_engine::types::{Addr, MsgId, Time};
 use replica_engine::{NodeId, TraceKind};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -77,12 +76,30 @@ pub fn kind_color(kind: &str) -> &'static str {
 /// How long a dropped message takes to fall and fade, in wall-clock milliseconds.
 const FALL_MS: f64 = 900.0;
 
+/// Where a message in flight travels, kept from one frame to the next to draw the ones the
+/// trace then reports dropped.
+#[derive(Clone, Copy)]
+struct Flown {
+    id: MsgId,
+    from: Addr,
+    to: Addr,
+    sent: Time,
+    arrive: Time,
+}
+
 /// A message seen dropped: drawn falling from where it was lost.
 struct Falling {
-    msg: MessageSnapshot,
+    msg: Flown,
     at: Time,
     born: f64,
 }
+
+/// What a layout was computed for: the run (its address), the scenario revision, the number of
+/// nodes and of clients.
+type LayoutKey = (usize, u64, usize, u16);
+
+/// The number of drawing styles of the message kinds.
+const STYLES: usize = 12;
 
 struct Loop {
     model: UseReducerHandle<Model>,
@@ -93,7 +110,12 @@ struct Loop {
     ctx: Option<(HtmlCanvasElement, CanvasRenderingContext2d)>,
     last: Option<f64>,
     /// Messages in flight at the previous frame, to recognise the ones that were dropped.
-    prev: Vec<MessageSnapshot>,
+    prev: Vec<Flown>,
+    /// The picture's layout and what it was computed for (run, scenario revision, nodes,
+    /// clients): it changes only with the scenario.
+    layout: Option<(LayoutKey, Layout)>,
+    /// The dots of this frame (pixels) and their drawing styles, reused from frame to frame.
+    dots: Vec<(f64, f64, usize)>,
     falling: Vec<Falling>,
     /// Trace length at the previous frame.
     seen: usize,
@@ -143,6 +165,8 @@ pub fn start(model: UseReducerHandle<Model>, canvas: NodeRef, hits: Hits) -> Run
         ctx: None,
         last: None,
         prev: Vec::new(),
+        layout: None,
+        dots: Vec::new(),
         falling: Vec::new(),
         seen: 0,
         drawn: None,
@@ -239,7 +263,7 @@ impl Loop {
                     if let Ok(i) = self.prev.binary_search_by_key(&id, |m| m.id) {
                         let msg = &self.prev[i];
                         self.falling.push(Falling {
-                            msg: msg.clone(),
+                            msg: *msg,
                             at: e.t,
                             born: ts,
                         });
@@ -257,14 +281,25 @@ impl Loop {
         }
         self.drawn = Some(key);
 
-        let snap = sim.snapshot();
-        let shape = Shape::of(&sim.config().strategy);
-        drop(sim);
+        // The layout changes only with the scenario: computed again only then.
+        let lkey = (
+            Rc::as_ptr(&m.sim) as usize,
+            m.scen_rev,
+            sim.nodes().len(),
+            sim.config().clients,
+        );
+        if self.layout.as_ref().is_none_or(|(k, _)| *k != lkey) {
+            let snap = sim.snapshot();
+            let shape = Shape::of(&sim.config().strategy);
+            let homes: Vec<NodeId> = snap.clients.iter().map(|c| c.home).collect();
+            self.layout = Some((lkey, Layout::new(shape, snap.nodes.len(), &homes)));
+        }
+        let Some((_, layout)) = self.layout.as_ref() else {
+            return;
+        };
         let Some((_, ctx)) = self.ctx.as_ref() else {
             return;
         };
-        let homes: Vec<NodeId> = snap.clients.iter().map(|c| c.home).collect();
-        let layout = Layout::new(shape, snap.nodes.len(), &homes);
         let fit = Fit::new(cw, ch);
         let _ = ctx.set_transform(dpr, 0.0, 0.0, dpr, 0.0, 0.0);
         ctx.clear_rect(0.0, 0.0, cw, ch);
@@ -274,8 +309,8 @@ impl Loop {
             let Some((a, b)) = layout.lane(f.msg.from, f.msg.to) else {
                 continue;
             };
-            let span = f.msg.arrive_us.saturating_sub(f.msg.sent_us).max(1) as f64;
-            let frac = (f.at.saturating_sub(f.msg.sent_us) as f64 / span).clamp(0.0, 1.0);
+            let span = f.msg.arrive.saturating_sub(f.msg.sent).max(1) as f64;
+            let frac = (f.at.saturating_sub(f.msg.sent) as f64 / span).clamp(0.0, 1.0);
             let (x, y) = fit.to_px(lerp(a, b, frac));
             let age = ((ts - f.born) / FALL_MS).clamp(0.0, 1.0);
             let y = if self.reduced_motion {
@@ -296,56 +331,123 @@ impl Loop {
         }
         ctx.set_global_alpha(1.0);
 
-        let label = snap.messages.len() <= 30;
-        // Labels that would overlap one already drawn are left out.
-        let mut placed: Vec<(f64, f64, f64)> = Vec::new();
-        ctx.set_font(&format!("600 {:.0}px system-ui, sans-serif", 10.0 * s));
+        // Dots are gathered first and drawn with a colour set only when it changes: a colour per
+        // message (a string handed to the browser and parsed) costs more than the drawing once
+        // there are thousands.
+        let in_flight = sim.in_flight();
+        let label = in_flight.len() <= 30;
         let mut hits = self.hits.0.borrow_mut();
         hits.clear();
         self.prev.clear();
-        for msg in &snap.messages {
-            self.prev.push(msg.clone());
-            let Some((a, b)) = layout.lane(msg.from, msg.to) else {
+        self.dots.clear();
+        let mut labels: Vec<(&'static str, f64, f64, f64)> = Vec::new();
+        let mut ring = None;
+        for (&id, f) in in_flight {
+            self.prev.push(Flown {
+                id,
+                from: f.from,
+                to: f.to,
+                sent: f.sent,
+                arrive: f.arrive,
+            });
+            let Some((a, b)) = layout.lane(f.from, f.to) else {
                 continue;
             };
-            let span = msg.arrive_us.saturating_sub(msg.sent_us).max(1) as f64;
-            let frac = (now.saturating_sub(msg.sent_us) as f64 / span).clamp(0.0, 1.0);
+            let span = f.arrive.saturating_sub(f.sent).max(1) as f64;
+            let frac = (now.saturating_sub(f.sent) as f64 / span).clamp(0.0, 1.0);
             let (x, y) = fit.to_px(lerp(a, b, frac));
-            hits.push(Hit { id: msg.id, x, y });
-            let name = msg.kind.name();
-            let color = kind_color(name);
+            hits.push(Hit { id, x, y });
+            let name = f.msg.kind().name();
+            self.dots.push((x, y, style_of(name)));
             let quiet = name == "heartbeat";
             let r = if quiet { 3.5 } else { 5.5 } * s;
+            if Some(id) == hover {
+                ring = Some((x, y, r));
+            }
+            if label && !quiet {
+                labels.push((name, x, y, r));
+            }
+        }
+        drop(hits);
+        drop(sim);
+        // In id order (the newest on top, as before); the colour is set only when the kind
+        // changes from one dot to the next.
+        let mut current = usize::MAX;
+        for &(x, y, style) in &self.dots {
+            let name = STYLE_KINDS[style];
+            let quiet = name == "heartbeat";
+            if style != current {
+                current = style;
+                let color = kind_color(name);
+                if quiet {
+                    ctx.set_stroke_style_str(color);
+                    ctx.set_line_width(1.5);
+                } else {
+                    ctx.set_fill_style_str(color);
+                }
+            }
+            let r = if quiet { 3.5 } else { 5.5 } * s;
+            // A path per dot: software rasterisation fills many small paths faster than one
+            // path of many circles.
             ctx.begin_path();
             let _ = ctx.arc(x, y, r, 0.0, std::f64::consts::TAU);
             if quiet {
-                ctx.set_stroke_style_str(color);
-                ctx.set_line_width(1.5);
                 ctx.stroke();
             } else {
-                ctx.set_fill_style_str(color);
                 ctx.fill();
             }
-            if Some(msg.id) == hover {
-                ctx.begin_path();
-                let _ = ctx.arc(x, y, r + 5.0, 0.0, std::f64::consts::TAU);
-                ctx.set_stroke_style_str(&self.fg);
-                ctx.set_line_width(2.0);
-                ctx.stroke();
-            }
-            let (lx, ly) = (x + r + 3.0, y - r - 1.0);
-            // Roughly the label's width: 0.6 em per character.
-            let w = 6.0 * s * name.len() as f64;
-            let free = placed
-                .iter()
-                .all(|(px, py, pw)| lx > px + pw || lx + w < *px || (py - ly).abs() > 11.0 * s);
-            if label && !quiet && free {
-                placed.push((lx, ly, w));
-                ctx.set_fill_style_str(&self.fg);
-                let _ = ctx.fill_text(name, lx, ly);
+        }
+        if let Some((x, y, r)) = ring {
+            ctx.begin_path();
+            let _ = ctx.arc(x, y, r + 5.0, 0.0, std::f64::consts::TAU);
+            ctx.set_stroke_style_str(&self.fg);
+            ctx.set_line_width(2.0);
+            ctx.stroke();
+        }
+        if !labels.is_empty() {
+            // Labels that would overlap one already drawn are left out.
+            let mut placed: Vec<(f64, f64, f64)> = Vec::new();
+            ctx.set_font(&format!("600 {:.0}px system-ui, sans-serif", 10.0 * s));
+            ctx.set_fill_style_str(&self.fg);
+            for (name, x, y, r) in labels {
+                let (lx, ly) = (x + r + 3.0, y - r - 1.0);
+                // Roughly the label's width: 0.6 em per character.
+                let w = 6.0 * s * name.len() as f64;
+                let free = placed
+                    .iter()
+                    .all(|(px, py, pw)| lx > px + pw || lx + w < *px || (py - ly).abs() > 11.0 * s);
+                if free {
+                    placed.push((lx, ly, w));
+                    let _ = ctx.fill_text(name, lx, ly);
+                }
             }
         }
     }
+}
+
+/// The kinds with a colour of their own, then every other kind (drawn grey): one drawing style
+/// each.
+const STYLE_KINDS: [&str; STYLES] = [
+    "heartbeat",
+    "write",
+    "read",
+    "reply",
+    "replicate",
+    "ack",
+    "vote",
+    "snapshot",
+    "hint",
+    "repair",
+    "anti-entropy",
+    "other",
+];
+
+/// The drawing style of a message kind (an index into [`STYLE_KINDS`]).
+fn style_of(kind: &str) -> usize {
+    STYLE_KINDS[..STYLES - 1]
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(STYLES - 1)
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The root component: lays the page out and derives each component's props from the model.
 //!
-//! It renders once per animation frame while playing (the clock moves), but every child gets
-//! props that compare equal when nothing it shows changed, so only the clock, the timeline and
-//! whatever really changed re-render. The heavier panels (inspector, results, event log) are
-//! memoised on the model's `slow_rev`, which moves a few times per second at most.
+//! While playing it renders when something it shows changed and for the readouts (the clock,
+//! the scrubber) ten times a second, never merely because a frame passed (see `state`); every
+//! child gets props that compare equal when nothing it shows changed. The heavier panels
+//! (inspector, results, event log) are memoised on the model's `slow_rev`, which moves a few
+//! times per second at most.
 
 use crate::anim::{self, Hits};
 use crate::api;
@@ -34,10 +35,12 @@ use yew::prelude::*;
 
 /// How much virtual time the space-time diagram shows, ending now.
 const DIAGRAM_WINDOW: u64 = 800_000;
+/// How often a dense picture's node labels (their lag ages) refresh while playing, wall-clock ms.
+const DENSE_LABELS_MS: f64 = 1000.0;
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let model = use_reducer(|| share::initial_model(anim::prefers_reduced_motion()));
+    let model = use_reducer_eq(|| share::initial_model(anim::prefers_reduced_motion()));
     let canvas = use_node_ref();
     let hits = (*use_memo((), |_| Hits::default())).clone();
     {
@@ -256,11 +259,28 @@ pub fn app() -> Html {
     );
     drop(sim);
     // The cluster view does not show the nodes' own clocks, which change every frame; leaving
-    // them out lets it skip re-rendering while nothing it shows changes.
-    let mut nodes = snap.nodes;
-    for node in &mut nodes {
-        node.clock_us = 0;
-    }
+    // them out lets it skip re-rendering while nothing it shows changes. A dense picture (more
+    // than 9 nodes) writes how long a follower has lagged only in the node's label (a tooltip):
+    // those are brought up to date once a second, not with every readout, since changing the
+    // labels of two dozen nodes costs a repaint of the whole picture.
+    let dense = snap.nodes.len() > crate::components::cluster::DETAILED_MAX;
+    let nodes = use_memo(
+        (
+            m.nodes_rev,
+            if dense {
+                (m.wall() / DENSE_LABELS_MS) as u64
+            } else {
+                m.view_rev
+            },
+        ),
+        |_| {
+            let mut nodes = snap.nodes.clone();
+            for node in &mut nodes {
+                node.clock_us = 0;
+            }
+            Rc::new(nodes)
+        },
+    );
 
     let tab = |t: Tab, label: String, id: &'static str| {
         let on = m.tab == t;
@@ -312,7 +332,7 @@ pub fn app() -> Html {
             }} />
         }
         <div class={classes!("stage-box", m.diagram.then_some("hidden"))}>
-        { stage(StageProps { nodes: Rc::new(nodes), clients: Rc::new(snap.clients),
+        { stage(StageProps { nodes: (*nodes).clone(), clients: Rc::new(snap.clients),
             cut: Rc::new(snap.cut), selected: m.selected, shape,
             topology: match &strategy { Strategy::MultiLeader(ml) => Some(ml.topology), _ => None },
             homes: Rc::new(homes.clone()),

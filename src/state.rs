@@ -5,8 +5,13 @@
 //! through [`Simulation::act`] and restarts runs. Components receive plain data derived from the
 //! model and a dispatcher, never the simulation itself.
 //!
-//! Returning the very same `Rc<Model>` from the reducer means "nothing changed" and Yew skips the
-//! render; a paused page therefore costs nothing per frame.
+//! The page holds the model with `use_reducer_eq`: it re-renders only when the new model differs
+//! from the old by [`Model`]'s `PartialEq`, which leaves out what a frame moves but the page need
+//! not show at once (the bookkeeping of the clock, the timeline's right end). While playing, a
+//! frame re-renders the page only when something it shows changed ([`ViewKey`]: a node's role,
+//! log position or lag, a cut, an anomaly, a caption) or when the continuously moving readouts
+//! (the clock, the scrubber, lag ages) are due ([`READOUT_MS`]); messages move on the canvas
+//! every frame without Yew (see `anim`). A paused page costs nothing per frame.
 
 use crate::compare::{Cause, Variant};
 use crate::embed::Embed;
@@ -28,7 +33,12 @@ pub const MAX_SPEED: f64 = 10.0;
 /// Default playback: a 40 ms message takes about two thirds of a second on screen.
 pub const DEFAULT_SPEED: f64 = 0.06;
 /// How often, at most, the heavier panels (log, inspector, results) refresh while playing.
-const SLOW_REFRESH_MS: f64 = 150.0;
+const SLOW_REFRESH_MS: f64 = 200.0;
+/// How often the readouts that move every frame while playing (the clock, the scrubber, how long
+/// a follower has lagged) are brought up to date, in wall-clock milliseconds. Changing text every
+/// frame costs a layout, a paint and a commit of the page per frame; ten times a second is
+/// enough to read a clock by. Anything discrete (a role, a log position, a crash) shows at once.
+pub const READOUT_MS: f64 = 100.0;
 /// Most followers per region the controls offer (multi-leader).
 pub const MAX_FOLLOWERS: u16 = 2;
 /// How long a notice stays up, in wall-clock milliseconds.
@@ -246,6 +256,14 @@ pub struct Model {
     /// Changes whenever the heavier panels should refresh.
     pub slow_rev: u64,
     since_slow: f64,
+    /// Changes whenever a frame should re-render the page (see [`ViewKey`]).
+    pub view_rev: u64,
+    since_view: f64,
+    /// What the page showed at its last render while playing.
+    shown: Rc<ViewKey>,
+    /// Changes whenever the nodes' state changed in a way the picture shows at once (not their
+    /// lag ages), or after any action.
+    pub nodes_rev: u64,
     pub selected: Option<Selection>,
     pub tab: Tab,
     pub hover: Option<Hover>,
@@ -298,7 +316,7 @@ impl PartialEq for Model {
         Rc::ptr_eq(&self.sim, &other.sim)
             && self.playing == other.playing
             && self.speed == other.speed
-            && self.max_time == other.max_time
+            && self.view_rev == other.view_rev
             && self.slow_rev == other.slow_rev
             && self.selected == other.selected
             && self.tab == other.tab
@@ -328,6 +346,10 @@ impl Model {
             max_time: 0,
             slow_rev: 0,
             since_slow: 0.0,
+            view_rev: 0,
+            since_view: 0.0,
+            shown: Rc::new(ViewKey::default()),
+            nodes_rev: 0,
             selected: None,
             tab: Tab::Controls,
             hover: None,
@@ -366,6 +388,11 @@ impl Model {
 
     pub fn now(&self) -> Time {
         self.sim.borrow().now()
+    }
+
+    /// The wall-clock time (performance.now()) of the latest frame.
+    pub fn wall(&self) -> f64 {
+        self.wall
     }
 
     fn notify(&mut self, text: String, warn: bool) {
@@ -729,6 +756,48 @@ pub fn mark_of(kind: &TraceKind) -> Option<(MarkKind, String)> {
     })
 }
 
+/// What the page shows of the run besides the readouts, for deciding whether a frame changed it:
+/// the nodes (role, up, epoch, whom they follow, sync, regions, hints and, where the picture
+/// writes them, log positions and how many entries behind; never their clocks or how long they
+/// have lagged, which move every frame), the clients, the cuts, the followers' mode, the count of
+/// anomalies and the caption on screen.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ViewKey {
+    nodes: Vec<replica_engine::sim::NodeSnapshot>,
+    clients: usize,
+    cut: Vec<(NodeId, NodeId)>,
+    mode: String,
+    anomalies: usize,
+    caption: Option<Time>,
+}
+
+impl ViewKey {
+    fn of(m: &Model) -> Self {
+        let sim = m.sim.borrow();
+        let snap = sim.snapshot();
+        // A dense picture (more than 9 nodes) writes neither log positions nor lags beside its
+        // nodes, only whether they lag (their labels are readouts).
+        let dense = snap.nodes.len() > crate::components::cluster::DETAILED_MAX;
+        let mut nodes = snap.nodes;
+        for n in &mut nodes {
+            n.clock_us = 0;
+            n.lag_us = 0;
+            if dense {
+                n.lag = n.lag.min(1);
+                n.last_lsn = 0;
+            }
+        }
+        ViewKey {
+            nodes,
+            clients: snap.clients.len(),
+            cut: snap.cut,
+            mode: snap.mode,
+            anomalies: sim.anomalies().len(),
+            caption: m.caption().map(|c| c.t),
+        }
+    }
+}
+
 impl Reducible for Model {
     type Action = Action;
 
@@ -770,9 +839,28 @@ impl Reducible for Model {
                 }
                 m.after_move();
                 m.since_slow += dt;
+                m.since_view += dt;
                 if m.since_slow >= SLOW_REFRESH_MS {
                     m.since_slow = 0.0;
                     m.slow_rev += 1;
+                }
+                // The diagram, the twin picture and a message's label follow the clock every
+                // frame; otherwise the page re-renders when what it shows changed, or for the
+                // readouts.
+                let key = ViewKey::of(&m);
+                let changed = key != *m.shown;
+                if changed {
+                    m.nodes_rev += 1;
+                }
+                if m.diagram
+                    || m.compare.is_some()
+                    || m.hover.is_some()
+                    || m.since_view >= READOUT_MS
+                    || changed
+                {
+                    m.since_view = 0.0;
+                    m.view_rev += 1;
+                    m.shown = Rc::new(key);
                 }
                 return Rc::new(m);
             }
@@ -861,6 +949,7 @@ impl Reducible for Model {
             }
         }
         m.slow_rev += 1;
+        m.nodes_rev += 1;
         Rc::new(m)
     }
 }

@@ -23,6 +23,10 @@ use std::rc::Rc;
 use web_sys::Element;
 use yew::prelude::*;
 
+/// Up to this many nodes the picture writes each node's details (epoch, log position, lag) beside
+/// it; a bigger cluster is dense and shows them in the node's label only.
+pub const DETAILED_MAX: usize = 9;
+
 #[derive(Properties, PartialEq)]
 pub struct ClusterProps {
     pub nodes: Rc<Vec<NodeSnapshot>>,
@@ -158,7 +162,7 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
     let n = nodes.len();
     let homes: Vec<NodeId> = props.clients.iter().map(|c| c.home).collect();
     let layout = Layout::new(props.shape, n, &homes);
-    let detailed = n <= 9;
+    let detailed = n <= DETAILED_MAX;
     let per = match props.shape {
         Shape::Regions { followers, .. } => Some(1 + followers),
         Shape::Ring => None,
@@ -167,48 +171,12 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
         && nodes
             .iter()
             .all(|x| x.region.is_none() && x.role.name() != "replica");
-    // Multi-leader: which pairs of nodes talk at all, and which leader pairs the topology uses.
     let regions = per.map_or(1, |p| n as NodeId / p.max(1)).max(1);
-    let talks = |a: NodeId, b: NodeId| match per {
-        Some(p) => a / p == b / p || (a.is_multiple_of(p) && b.is_multiple_of(p)),
-        None => true,
-    };
-    let topo = |a: NodeId, b: NodeId| match (per, props.topology) {
-        (Some(p), Some(t)) if a.is_multiple_of(p) && b.is_multiple_of(p) => {
-            let (ra, rb) = (a / p, b / p);
-            match t {
-                Topology::AllToAll => true,
-                Topology::Circular => (ra + 1) % regions == rb || (rb + 1) % regions == ra,
-                Topology::Star => ra == 0 || rb == 0,
-            }
-        }
-        _ => false,
-    };
     let leader = nodes
         .iter()
         .find(|x| x.up && x.role.name() == "leader")
         .map(|x| x.id);
-    let is_cut = |a: NodeId, b: NodeId| props.cut.contains(&(a, b));
     let select = |s: Selection| on_click(&props.dispatch, Action::Select(Some(s)));
-    let select_link = |s: Selection| {
-        let (d, hits) = (props.dispatch.clone(), props.hits.clone());
-        Callback::from(move |e: MouseEvent| {
-            let svg = e
-                .target_dyn_into::<Element>()
-                .and_then(|t| t.closest("svg").ok().flatten());
-            if let Some(svg) = svg {
-                let r = svg.get_bounding_client_rect();
-                let (x, y) = (
-                    e.client_x() as f64 - r.left(),
-                    e.client_y() as f64 - r.top(),
-                );
-                if hits.at(x, y, 14.0).is_some() {
-                    return;
-                }
-            }
-            d.dispatch(Action::Select(Some(s)))
-        })
-    };
 
     // The twin picture's marker ids.
     let ids = if props.readonly { "-twin" } else { "" };
@@ -219,75 +187,6 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             .as_ref()
             .is_some_and(|c| c.clients.contains(&id))
     };
-    let mut links = Vec::with_capacity(n * n.saturating_sub(1) / 2);
-    for a in 0..n {
-        for b in a + 1..n {
-            let (ai, bi) = (a as NodeId, b as NodeId);
-            if !talks(ai, bi) {
-                continue;
-            }
-            let (p, q) = (layout.nodes[a], layout.nodes[b]);
-            let (ab, ba) = (is_cut(ai, bi), is_cut(bi, ai));
-            let sel = props.selected == Some(Selection::Link(ai, bi));
-            let state = match (ab, ba) {
-                (false, false) => "connected",
-                (true, true) => "cut both ways",
-                (true, false) => "cut one way",
-                (false, true) => "cut one way",
-            };
-            let title = match (ab, ba) {
-                (true, false) => format!(
-                    "n{a} → n{b} cut: n{b} hears nothing from n{a}. Click to heal or change."
-                ),
-                (false, true) => format!(
-                    "n{b} → n{a} cut: n{a} hears nothing from n{b}. Click to heal or change."
-                ),
-                (true, true) => format!("n{a} ↔ n{b} cut both ways. Click to heal."),
-                (false, false) => format!("n{a} ↔ n{b} connected. Click to cut."),
-            };
-            // A directed cut is drawn on the lane messages of that direction travel (right of
-            // travel), with an arrow towards the node that no longer hears.
-            let lane = |from: (f64, f64), to: (f64, f64)| {
-                let (dx, dy) = (to.0 - from.0, to.1 - from.1);
-                let len = (dx * dx + dy * dy).sqrt().max(1e-6);
-                let (ux, uy) = (dx / len, dy / len);
-                let r = layout.node_r + 6.0;
-                let (px, py) = (-uy * 5.0, ux * 5.0);
-                (
-                    (from.0 + ux * r + px, from.1 + uy * r + py),
-                    (to.0 - ux * r + px, to.1 - uy * r + py),
-                )
-            };
-            let half = |(s, e): ((f64, f64), (f64, f64))| {
-                html! {
-                    <line class="cut-lane" x1={fmt(s.0)} y1={fmt(s.1)} x2={fmt(e.0)} y2={fmt(e.1)}
-                        marker-end={format!("url(#arrow{ids})")} />
-                }
-            };
-            let (mx, my) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
-            let class = classes!(
-                "link",
-                topo(ai, bi).then_some("topo"),
-                (ab && ba).then_some("cut"),
-                (ab != ba).then_some("half-cut"),
-                sel.then_some("selected")
-            );
-            links.push(html! {
-                <g class={class} data-link={format!("{a}-{b}")} data-state={state}
-                    onclick={(!props.readonly).then(|| select_link(Selection::Link(ai, bi)))}>
-                    <title>{ title }</title>
-                    <line class="hit" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
-                    <line class="wire" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
-                    { if ab && !ba { half(lane(p, q)) } else { html!() } }
-                    { if ba && !ab { half(lane(q, p)) } else { html!() } }
-                    { if ab || ba {
-                        html! { <path class="cut-x" d={format!("M{} {}l8 8m0 -8l-8 8", fmt(mx - 4.0), fmt(my - 4.0))} /> }
-                    } else { html!() } }
-                </g>
-            });
-        }
-    }
-
     // Circular: arrows show the one direction writes travel around the ring of leaders.
     let mut flow = Vec::new();
     if let (Some(p), Some(Topology::Circular)) = (per, props.topology) {
@@ -499,7 +398,9 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
                 </marker>
             </defs>
             <g class="regions">{ for region_boxes }</g>
-            <g class="links">{ links }</g>
+            <Links n={n} shape={props.shape} clients={props.clients.clone()} cut={props.cut.clone()}
+                selected={props.selected} topology={props.topology} readonly={props.readonly}
+                hits={props.hits.clone()} dispatch={props.dispatch.clone()} />
             <g class="flows">{ flow }</g>
             <g class="clients">{ for clients }</g>
             <g class="nodes">{ for node_views }</g>
@@ -514,6 +415,142 @@ pub fn cluster_view(props: &ClusterProps) -> Html {
             }
         </svg>
     }
+}
+
+#[derive(Properties, PartialEq)]
+struct LinksProps {
+    n: usize,
+    shape: Shape,
+    clients: Rc<Vec<ClientSnapshot>>,
+    cut: Rc<Vec<(NodeId, NodeId)>>,
+    selected: Option<Selection>,
+    topology: Option<Topology>,
+    readonly: bool,
+    hits: Hits,
+    dispatch: UseReducerDispatcher<Model>,
+}
+
+/// The links between nodes: a component of its own, so a change of the nodes' state (which the
+/// picture shows often while playing) does not build the links again; they change only with a
+/// cut, a selection or the layout.
+#[function_component(Links)]
+fn links_view(props: &LinksProps) -> Html {
+    let n = props.n;
+    let homes: Vec<NodeId> = props.clients.iter().map(|c| c.home).collect();
+    let layout = Layout::new(props.shape, n, &homes);
+    let per = match props.shape {
+        Shape::Regions { followers, .. } => Some(1 + followers),
+        Shape::Ring => None,
+    };
+    // Multi-leader: which pairs of nodes talk at all, and which leader pairs the topology uses.
+    let regions = per.map_or(1, |p| n as NodeId / p.max(1)).max(1);
+    let talks = |a: NodeId, b: NodeId| match per {
+        Some(p) => a / p == b / p || (a.is_multiple_of(p) && b.is_multiple_of(p)),
+        None => true,
+    };
+    let topo = |a: NodeId, b: NodeId| match (per, props.topology) {
+        (Some(p), Some(t)) if a.is_multiple_of(p) && b.is_multiple_of(p) => {
+            let (ra, rb) = (a / p, b / p);
+            match t {
+                Topology::AllToAll => true,
+                Topology::Circular => (ra + 1) % regions == rb || (rb + 1) % regions == ra,
+                Topology::Star => ra == 0 || rb == 0,
+            }
+        }
+        _ => false,
+    };
+    let is_cut = |a: NodeId, b: NodeId| props.cut.contains(&(a, b));
+    let select_link = |s: Selection| {
+        let (d, hits) = (props.dispatch.clone(), props.hits.clone());
+        Callback::from(move |e: MouseEvent| {
+            let svg = e
+                .target_dyn_into::<Element>()
+                .and_then(|t| t.closest("svg").ok().flatten());
+            if let Some(svg) = svg {
+                let r = svg.get_bounding_client_rect();
+                let (x, y) = (
+                    e.client_x() as f64 - r.left(),
+                    e.client_y() as f64 - r.top(),
+                );
+                if hits.at(x, y, 14.0).is_some() {
+                    return;
+                }
+            }
+            d.dispatch(Action::Select(Some(s)))
+        })
+    };
+    // The twin picture's marker ids.
+    let ids = if props.readonly { "-twin" } else { "" };
+    let mut links = Vec::with_capacity(n * n.saturating_sub(1) / 2);
+    for a in 0..n {
+        for b in a + 1..n {
+            let (ai, bi) = (a as NodeId, b as NodeId);
+            if !talks(ai, bi) {
+                continue;
+            }
+            let (p, q) = (layout.nodes[a], layout.nodes[b]);
+            let (ab, ba) = (is_cut(ai, bi), is_cut(bi, ai));
+            let sel = props.selected == Some(Selection::Link(ai, bi));
+            let state = match (ab, ba) {
+                (false, false) => "connected",
+                (true, true) => "cut both ways",
+                (true, false) => "cut one way",
+                (false, true) => "cut one way",
+            };
+            let title = match (ab, ba) {
+                (true, false) => format!(
+                    "n{a} → n{b} cut: n{b} hears nothing from n{a}. Click to heal or change."
+                ),
+                (false, true) => format!(
+                    "n{b} → n{a} cut: n{a} hears nothing from n{b}. Click to heal or change."
+                ),
+                (true, true) => format!("n{a} ↔ n{b} cut both ways. Click to heal."),
+                (false, false) => format!("n{a} ↔ n{b} connected. Click to cut."),
+            };
+            // A directed cut is drawn on the lane messages of that direction travel (right of
+            // travel), with an arrow towards the node that no longer hears.
+            let lane = |from: (f64, f64), to: (f64, f64)| {
+                let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+                let len = (dx * dx + dy * dy).sqrt().max(1e-6);
+                let (ux, uy) = (dx / len, dy / len);
+                let r = layout.node_r + 6.0;
+                let (px, py) = (-uy * 5.0, ux * 5.0);
+                (
+                    (from.0 + ux * r + px, from.1 + uy * r + py),
+                    (to.0 - ux * r + px, to.1 - uy * r + py),
+                )
+            };
+            let half = |(s, e): ((f64, f64), (f64, f64))| {
+                html! {
+                    <line class="cut-lane" x1={fmt(s.0)} y1={fmt(s.1)} x2={fmt(e.0)} y2={fmt(e.1)}
+                        marker-end={format!("url(#arrow{ids})")} />
+                }
+            };
+            let (mx, my) = ((p.0 + q.0) / 2.0, (p.1 + q.1) / 2.0);
+            let class = classes!(
+                "link",
+                topo(ai, bi).then_some("topo"),
+                (ab && ba).then_some("cut"),
+                (ab != ba).then_some("half-cut"),
+                sel.then_some("selected")
+            );
+            links.push(html! {
+                <g class={class} data-link={format!("{a}-{b}")} data-state={state}
+                    onclick={(!props.readonly).then(|| select_link(Selection::Link(ai, bi)))}>
+                    <title>{ title }</title>
+                    <line class="hit" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
+                    <line class="wire" x1={fmt(p.0)} y1={fmt(p.1)} x2={fmt(q.0)} y2={fmt(q.1)} />
+                    { if ab && !ba { half(lane(p, q)) } else { html!() } }
+                    { if ba && !ab { half(lane(q, p)) } else { html!() } }
+                    { if ab || ba {
+                        html! { <path class="cut-x" d={format!("M{} {}l8 8m0 -8l-8 8", fmt(mx - 4.0), fmt(my - 4.0))} /> }
+                    } else { html!() } }
+                </g>
+            });
+        }
+    }
+
+    html! { <g class="links">{ links }</g> }
 }
 
 /// Coordinates with one decimal: short attributes, stable output.
