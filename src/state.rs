@@ -792,7 +792,7 @@ impl ViewKey {
             clients: snap.clients.len(),
             cut: snap.cut,
             mode: snap.mode,
-            anomalies: sim.anomalies().len(),
+            anomalies: sim.anomalies().end() as usize,
             caption: m.caption().map(|c| c.t),
         }
     }
