@@ -271,6 +271,7 @@ impl SingleLeaderNode {
                     .durable
                     .log
                     .install_snapshot(lsn, lsn_epoch, data, writes);
+                self.durable.snapshot_from = self.durable.epoch;
                 if !lost.is_empty() {
                     out.push(Effect::Truncated {
                         from_lsn: 1,
@@ -411,11 +412,11 @@ impl SingleLeaderNode {
             return;
         }
         self.follow(ctx, cfg, epoch, leader, out);
-        let log = &mut self.durable.log;
-        if prev_lsn < log.base_lsn() && self.durable.snapshot_from < epoch {
-            // Our log starts from a snapshot an earlier leader sent, which may hold writes this
-            // leader never had. An empty leader log means none of it survives; otherwise ask for
-            // a fresh snapshot.
+        if prev_lsn < self.durable.log.base_lsn() && !self.base_matches(epoch, prev_lsn, &entries) {
+            let log = &mut self.durable.log;
+            // Our log starts from a base (a snapshot an earlier leader sent, or our own entries
+            // folded in by compaction) that may hold writes this leader never had. An empty
+            // leader log means none of it survives; otherwise ask for a fresh snapshot.
             if leader_last == 0 {
                 let writes = log.clear();
                 self.durable.snapshot_from = 0;
@@ -489,6 +490,36 @@ impl SingleLeaderNode {
                 lsn: matched,
             },
         });
+    }
+
+    /// Is the base of our log (everything through `base_lsn`) a prefix of the log of the leader
+    /// of `epoch`, which sent entries after `prev_lsn` (below our base)?
+    ///
+    /// Yes if the base came from that leader's own snapshot, or if the base's last entry is of
+    /// epoch `epoch`: only that leader makes entries of its epoch, it never discards them, and a
+    /// log that holds an entry of the leader's at some lsn holds the leader's log up to it (Raft's
+    /// log matching, which snapshots and compaction preserve). Likewise if the entries sent reach
+    /// our base lsn and the one there has the base's epoch. Otherwise the base may hold writes
+    /// this leader does not have: an earlier leader's snapshot, or the unreplicated tail of a
+    /// deposed leader (this node, maybe) that compaction folded in.
+    fn base_matches(&self, epoch: u64, prev_lsn: u64, entries: &[std::rc::Rc<Entry>]) -> bool {
+        let log = &self.durable.log;
+        if self.durable.snapshot_from.max(log.base_epoch()) >= epoch {
+            return true;
+        }
+        let at_base = (log.base_lsn() - prev_lsn - 1) as usize;
+        entries
+            .get(at_base)
+            .is_some_and(|e| e.lsn == log.base_lsn() && e.epoch == log.base_epoch())
+    }
+
+    /// Forgets the ids of writes below `cut`: in the log's base (see [`Log::forget_writes_before`])
+    /// and among the writes a leader still waits to acknowledge (their clients gave up long ago).
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        self.durable.log.forget_writes_before(cut);
+        if let Some(lead) = self.volatile.lead.as_mut() {
+            lead.pending.retain(|_, (_, op)| *op >= cut);
+        }
     }
 
     /// Accept `leader` as the leader of `epoch` (>= ours) and restart the election timer.
