@@ -638,7 +638,7 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .map(|(i, e)| LogLine {
-                        lsn: (len.saturating_sub(MAX_DETAIL_LOG) + i + 1) as u64,
+                        lsn: n.durable.base + (len.saturating_sub(MAX_DETAIL_LOG) + i + 1) as u64,
                         epoch: 0,
                         key: e.key.clone(),
                         value: e.version.value.clone(),
@@ -649,7 +649,8 @@ impl Simulation {
                     notes.push(format!("write #{} waits for acknowledgements", p.op));
                 }
                 for (peer, a) in &n.volatile.acked {
-                    notes.push(format!("n{peer} has acknowledged {a} of {len} log entries"));
+                    let end = n.log_end();
+                    notes.push(format!("n{peer} has acknowledged {a} of {end} log entries"));
                 }
                 (entries, versioned_lines(&n.durable.store))
             }

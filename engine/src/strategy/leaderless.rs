@@ -132,7 +132,7 @@ impl LeaderlessNode {
 
     /// Does this node hold write `w` (applied, or as a hint)?
     pub fn holds(&self, w: OpId) -> bool {
-        self.durable.store.applied.contains(&w)
+        self.durable.store.holds(w)
             || self
                 .durable
                 .hints

@@ -97,13 +97,24 @@ pub struct Applied {
 }
 
 /// A node's versioned key-value data. All of it is durable.
+///
+/// **Horizon.** The ids of the writes applied here are kept from a floor on, which
+/// [`VStore::forget_writes_before`] raises. A version of a write below the floor counts as
+/// already applied when this node knows everything its vector names and applying it would not
+/// change the key's current versions; so re-delivering an old version stays a no-op, while one
+/// that would still change something (this node never had it) is applied as new.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VStore {
     pub data: BTreeMap<String, Vec<Version>>,
     /// Everything known about each key: the merge of every applied version's vector.
     pub known: BTreeMap<String, Vv>,
-    /// Every write this node has applied (it "holds" them, current or superseded).
+    /// The writes from `floor` on that this node has applied (it "holds" them, current or
+    /// superseded).
     pub applied: BTreeSet<OpId>,
+    /// Write ids below this are forgotten.
+    floor: OpId,
+    /// How many writes this node has applied, forgotten ones included.
+    count: u64,
 }
 
 impl VStore {
@@ -120,10 +131,55 @@ impl VStore {
         vv
     }
 
+    /// How many writes this node has applied (each counted once, forgotten ones included).
+    pub fn applied_count(&self) -> u64 {
+        self.count
+    }
+
+    /// Does this node hold write `w` (applied it, current or superseded)? Only meaningful for
+    /// writes from the floor on.
+    pub fn holds(&self, w: OpId) -> bool {
+        self.applied.contains(&w)
+    }
+
+    /// Forgets the ids of applied writes below `cut` (see the type's horizon). `cut` never goes
+    /// back.
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        if cut <= self.floor {
+            return;
+        }
+        self.floor = cut;
+        self.applied = self.applied.split_off(&cut);
+    }
+
+    /// Has this node already applied version `v` of `key` (as far as it can tell: see the type's
+    /// horizon)? Applying it again would only merge what its vector knows.
+    pub fn seen(&self, key: &str, v: &Version, res: Resolution) -> bool {
+        if v.write >= self.floor {
+            return self.applied.contains(&v.write);
+        }
+        if !self.known.get(key).is_some_and(|k| k.dominates(&v.vv)) {
+            return false;
+        }
+        let current = self.get(key);
+        match res {
+            Resolution::LastWriteWins | Resolution::HighestReplica => current.iter().any(|c| {
+                c.write == v.write
+                    || match res {
+                        Resolution::HighestReplica => c.dot > v.dot,
+                        _ => c.ts > v.ts,
+                    }
+            }),
+            Resolution::Siblings | Resolution::Union => {
+                current.iter().any(|c| c.vv.dominates(&v.vv))
+            }
+        }
+    }
+
     /// Applies a version arriving from anywhere (a local write, replication, repair, hand-off).
     pub fn apply(&mut self, key: &str, v: Version, res: Resolution) -> Applied {
         let mut out = Applied::default();
-        if self.applied.contains(&v.write) {
+        if self.seen(key, &v, res) {
             // Seen before; but this copy may carry more knowledge (a last-write-wins winner
             // remembers the writes it beat). Keep that knowledge.
             self.known.entry(key.to_string()).or_default().merge(&v.vv);
@@ -136,7 +192,10 @@ impl VStore {
             }
             return out;
         }
-        self.applied.insert(v.write);
+        if v.write >= self.floor {
+            self.applied.insert(v.write);
+        }
+        self.count += 1;
         let known = self.known.entry(key.to_string()).or_default();
         // What the writer had seen of this key from other nodes. (Counters are per node, not
         // per key, so the writer's own entry says nothing about this key's history.)
