@@ -327,4 +327,87 @@ mod tests {
         assert_eq!(other.entries_from(2, 10).len(), 1);
         assert_eq!(other.entries_from(1, 10).len(), 0);
     }
+
+    #[test]
+    fn compaction_keeps_the_newest_entries_and_everything_they_applied() {
+        let mut log = Log::default();
+        let mut full = Log::default();
+        let n = (LOG_KEEP + LOG_KEEP / 2) as u64;
+        for i in 1..=n {
+            let entry = e(
+                i,
+                1 + i / 700,
+                &format!("k{}", i % 7),
+                &i.to_string(),
+                i as OpId,
+            );
+            log.append(entry.clone());
+            full.entries.push(entry);
+        }
+        assert_eq!(log.entries().len(), LOG_KEEP + LOG_KEEP / 2, "not yet");
+        log.append(e(n + 1, 3, "k0", "last", n as OpId + 1));
+        assert_eq!(log.entries().len(), LOG_KEEP);
+        assert_eq!(log.base_lsn(), n + 1 - LOG_KEEP as u64);
+        assert_eq!(log.base_epoch(), 1 + log.base_lsn() / 700);
+        assert_eq!(log.last_lsn(), n + 1);
+        assert_eq!(log.epoch_at(log.base_lsn()), Some(log.base_epoch()));
+        assert_eq!(log.epoch_at(log.base_lsn() - 1), None);
+        assert!(log.entries_from(log.base_lsn(), 10).is_empty());
+        assert_eq!(
+            log.entries_from(log.base_lsn() + 1, 10)[0].lsn,
+            log.base_lsn() + 1
+        );
+        // The data is what applying every entry gives, and every write is still held.
+        full.append(e(n + 1, 3, "k0", "last", n as OpId + 1));
+        full.rebuild_data();
+        assert_eq!(log.data(), full.data());
+        assert!((1..=n as OpId + 1).all(|w| log.holds(w)));
+        // Truncating above the base re-derives the data from the base.
+        let dropped = log.truncate_from(n + 1);
+        assert_eq!(dropped, vec![n as OpId + 1]);
+        assert_eq!(log.get("k0").unwrap().value, (n - n % 7).to_string());
+        assert!(
+            log.truncate_from(log.base_lsn()).is_empty(),
+            "not below the base"
+        );
+    }
+
+    #[test]
+    fn forgetting_write_ids_below_a_cut() {
+        let mut log = Log::default();
+        let n = 2 * LOG_KEEP as u64;
+        for i in 1..=n {
+            log.append(e(i, 1, "x", &i.to_string(), i as OpId));
+        }
+        let cut = 400;
+        assert!(log.base_lsn() > cut as u64);
+        log.forget_writes_before(cut);
+        assert!(!log.holds(cut - 1) && log.holds(cut) && log.holds(n as OpId));
+        let (lsn, epoch, data, writes) = log.snapshot();
+        assert_eq!(writes.first(), Some(&cut));
+        assert_eq!(writes.len(), n as usize - cut as usize + 1);
+        // Ids forgotten never come back, through compaction or a snapshot.
+        log.forget_writes_before(10); // never goes back
+        for i in n + 1..=n + LOG_KEEP as u64 {
+            log.append(e(i, 1, "x", &i.to_string(), i as OpId));
+        }
+        assert!(!log.holds(cut - 1));
+        let mut follower = Log::default();
+        follower.append(e(1, 1, "x", "1", 1));
+        follower.append(e(2, 1, "x", "2", 5000));
+        follower.forget_writes_before(cut);
+        let full: BTreeSet<OpId> = (1..=n as OpId).collect();
+        // Write 1 is below the follower's floor: it is not reported lost.
+        assert_eq!(
+            follower.install_snapshot(lsn, epoch, data, full),
+            vec![5000]
+        );
+        assert!(!follower.holds(1) && follower.holds(cut));
+        assert_eq!(follower.clear().first(), Some(&cut));
+        follower.append(e(1, 2, "y", "1", 3));
+        assert!(
+            follower.snapshot().3.is_empty(),
+            "the floor survives clearing"
+        );
+    }
 }

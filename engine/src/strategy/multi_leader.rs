@@ -441,3 +441,93 @@ impl MultiLeaderNode {
         read_versions(self.durable.store.get(key), cfg.resolution)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::types::Addr;
+
+    fn entry(key: &str, write: OpId, dot: (NodeId, u64)) -> Replicated {
+        Replicated {
+            key: key.into(),
+            version: Version {
+                value: format!("v{write}"),
+                write,
+                dot,
+                vv: Vv([dot].into_iter().collect()),
+                ts: (write as u64, dot.0),
+            },
+            path: vec![dot.0],
+        }
+    }
+
+    fn deliver(n: &mut MultiLeaderNode, cfg: &MultiLeader, msg: Msg) -> Vec<Effect> {
+        let mut rng = Rng::new(1);
+        let mut ctx = Ctx {
+            id: 0,
+            now: 0,
+            clock: 0,
+            members: &[0, 1, 2],
+            rng: &mut rng,
+        };
+        let mut out = Vec::new();
+        n.handle(
+            &mut ctx,
+            cfg,
+            Input::Message {
+                from: Addr::Node(1),
+                msg,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn the_log_compacts_and_old_writes_redelivered_after_forgetting_are_no_ops() {
+        let cfg = MultiLeader::default();
+        let mut n = MultiLeaderNode::default();
+        let total = (2 * LOG_KEEP) as u64;
+        let all: Vec<Replicated> = (1..=total)
+            .map(|i| entry(&format!("k{}", i % 5), i as OpId, (1, i)))
+            .collect();
+        for chunk in all.chunks(MAX_STREAM) {
+            deliver(
+                &mut n,
+                &cfg,
+                Msg::Stream {
+                    entries: chunk.to_vec(),
+                    upto: 0,
+                },
+            );
+        }
+        assert_eq!(n.log_end(), total);
+        assert!(n.durable.log.len() <= LOG_KEEP + LOG_KEEP / 2);
+        assert_eq!(n.durable.base + n.durable.log.len() as u64, total);
+        assert_eq!(n.durable.log.last().unwrap().version.write, total as OpId);
+
+        n.forget_writes_before(total as OpId - 10);
+        let data = n.durable.store.data.clone();
+        let out = deliver(
+            &mut n,
+            &cfg,
+            Msg::Stream {
+                entries: all[..100].to_vec(),
+                upto: 100,
+            },
+        );
+        assert_eq!(n.log_end(), total, "nothing re-logged");
+        assert_eq!(n.durable.store.data, data);
+        assert!(
+            matches!(
+                out.as_slice(),
+                [Effect::Send {
+                    msg: Msg::StreamAck { upto: 100 },
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+    }
+}

@@ -436,4 +436,66 @@ mod tests {
         let r = s.apply("j", v(9, (1, 5), &[(0, 2), (1, 5)], 3), Resolution::Union);
         assert_eq!(r.overtook, Some((0, 2)));
     }
+
+    #[test]
+    fn re_delivering_an_old_version_after_forgetting_is_a_no_op() {
+        for res in [
+            Resolution::LastWriteWins,
+            Resolution::HighestReplica,
+            Resolution::Siblings,
+            Resolution::Union,
+        ] {
+            let w1 = v(1, (0, 1), &[(0, 1)], 100);
+            let w2 = v(2, (1, 1), &[(1, 1)], 200); // concurrent with w1
+            let w3 = v(3, (2, 1), &[(0, 1), (1, 1), (2, 1)], 300); // saw both
+            let mut s = VStore::default();
+            for x in [&w1, &w2, &w3] {
+                assert!(s.apply("k", x.clone(), res).new);
+            }
+            let before = s.clone();
+            assert_eq!(s.applied_count(), 3);
+            s.forget_writes_before(10);
+            assert!(s.applied.is_empty() && !s.holds(3));
+            assert_eq!(s.applied_count(), 3);
+            for x in [&w1, &w2, &w3] {
+                assert!(s.seen("k", x, res), "{res:?} #{}", x.write);
+                let r = s.apply("k", x.clone(), res);
+                assert_eq!(r, Applied::default(), "{res:?} #{}", x.write);
+            }
+            assert_eq!(s.data, before.data, "{res:?}");
+            assert_eq!(s.known, before.known);
+            assert_eq!(s.applied_count(), 3);
+            // Newer writes are tracked as before.
+            let w11 = v(11, (0, 2), &[(0, 2), (1, 1), (2, 1)], 400);
+            assert!(s.apply("k", w11.clone(), res).new);
+            assert!(s.holds(11) && s.seen("k", &w11, res));
+            assert_eq!(s.applied_count(), 4);
+        }
+    }
+
+    #[test]
+    fn an_old_version_never_applied_here_is_still_applied() {
+        // n2 accepted w1; n1 saw it and overwrote it with w2. Under highest-replica w1 (from the
+        // higher node) wins wherever both meet. A node that got w2 first and w1 only after w1's
+        // id was forgotten must still let w1 win, although w2's vector covers it.
+        let w1 = v(1, (2, 1), &[(2, 1)], 100);
+        let w2 = v(2, (1, 1), &[(1, 1), (2, 1)], 200);
+        let mut s = VStore::default();
+        s.apply("k", w2.clone(), Resolution::HighestReplica);
+        s.forget_writes_before(5);
+        assert!(!s.seen("k", &w1, Resolution::HighestReplica));
+        let r = s.apply("k", w1.clone(), Resolution::HighestReplica);
+        assert!(r.new);
+        assert_eq!(s.get("k")[0].write, 1);
+        assert_eq!(s.applied_count(), 2);
+        // Under siblings the same w1 is superseded by w2: a no-op.
+        let mut s = VStore::default();
+        s.apply("k", w2, Resolution::Siblings);
+        s.forget_writes_before(5);
+        assert!(s.seen("k", &w1, Resolution::Siblings));
+        // And one the node knows nothing about is new.
+        let w0 = v(0, (0, 1), &[(0, 1)], 50);
+        assert!(!s.seen("k", &w0, Resolution::Siblings));
+        assert!(s.apply("k", w0, Resolution::Siblings).new);
+    }
 }
