@@ -9,7 +9,8 @@
 //! carries the ids of the nodes it passed through, and is never sent to one of them again.
 //!
 //! Writes to one key that did not see each other are concurrent (their version vectors say so):
-//! the [`Resolution`] of the scenario decides what replicas keep, identically everywhere.
+//! the [`Resolution`](crate::strategy::versioned::Resolution) of the scenario decides what
+//! replicas keep, identically everywhere.
 //!
 //! **Horizon.** A node's log keeps the newest [`LOG_KEEP`] entries (it compacts when it holds
 //! half as many again; positions stay absolute). A peer whose acknowledged position is below the

@@ -16,6 +16,14 @@
 //! With `fencing`, a leader that has not heard from a majority for the lease period steps down,
 //! which (lease < election timeout) happens before anyone else can be elected. Without it, a
 //! leader cut off from the majority keeps accepting writes: split brain.
+//!
+//! **Horizon.** Every node's log keeps its newest [`LOG_KEEP`](crate::store::LOG_KEEP) entries
+//! (it compacts when it holds half as many again; see [`crate::store`]). A follower whose next
+//! entry the leader has compacted away gets a snapshot, then the log from there. A base folded in
+//! by compaction may hold a deposed leader's unreplicated tail, so a follower only keeps its base
+//! when it provably matches the new leader's log (see `base_matches`), and otherwise asks for a
+//! snapshot, reporting what it loses as truncated. The ids of the writes a base holds are
+//! forgotten below the cutoff given to [`SingleLeaderNode::forget_writes_before`].
 
 use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
 use crate::scenario::{SingleLeader, SyncMode};

@@ -5,6 +5,9 @@
 //! seen, plus its own. Comparing two versions' vectors tells whether one happened after the
 //! other (it dominates) or whether they are concurrent: a conflict, detected rather than silently
 //! overwritten. How a conflict is then resolved is the scenario's [`Resolution`].
+//!
+//! A store keeps the ids of the writes it applied only from a floor on (see [`VStore`]); older
+//! versions delivered again are recognised by what the store knows of their key.
 
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
