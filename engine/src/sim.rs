@@ -967,7 +967,7 @@ impl World {
                     let (ll, log) = (&l.durable.log, &n.durable.log);
                     let behind = ll.last_lsn().saturating_sub(log.last_lsn());
                     let since = ll
-                        .entry(log.last_lsn() + 1)
+                        .entry((log.last_lsn() + 1).max(ll.base_lsn() + 1)) // at least, if compacted
                         .map_or(0, |e| self.now.saturating_sub(e.at));
                     Lag {
                         entries: behind,

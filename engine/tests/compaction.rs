@@ -146,6 +146,10 @@ fn single_leader_logs_stay_bounded_and_far_behind_followers_catch_up_by_snapshot
         ll - fl < 100,
         "n{f} caught up while writes go on: {fl} of {ll}"
     );
+    assert!(
+        !w.truncated.contains_key(&f),
+        "its log was a prefix of the leader's: nothing to discard"
+    );
 
     // Failovers, a partition, a crash of the leader and of a follower.
     let l = leader(&sim);

@@ -275,6 +275,19 @@ impl SingleLeaderNode {
                     return;
                 }
                 self.follow(ctx, cfg, epoch, l, out);
+                if self.holds_prefix(epoch, lsn, lsn_epoch) {
+                    // Our log already holds the leader's log through `lsn` (a snapshot that
+                    // crossed newer entries on the way): keep what follows it, as Raft does.
+                    out.push(Effect::Send {
+                        to: l,
+                        msg: Msg::AppendResp {
+                            epoch: self.durable.epoch,
+                            ok: true,
+                            lsn,
+                        },
+                    });
+                    return;
+                }
                 let lost = self
                     .durable
                     .log
@@ -519,6 +532,17 @@ impl SingleLeaderNode {
         entries
             .get(at_base)
             .is_some_and(|e| e.lsn == log.base_lsn() && e.epoch == log.base_epoch())
+    }
+
+    /// Does our log hold the log of the leader of `epoch` through `lsn`, whose entry there has
+    /// epoch `lsn_epoch`? Yes if we hold that very entry (log matching), or if `lsn` is inside
+    /// our base and the base is provably a prefix of that leader's log.
+    fn holds_prefix(&self, epoch: u64, lsn: u64, lsn_epoch: u64) -> bool {
+        let log = &self.durable.log;
+        if lsn > 0 && log.epoch_at(lsn) == Some(lsn_epoch) {
+            return true;
+        }
+        lsn < log.base_lsn() && self.durable.snapshot_from.max(log.base_epoch()) >= epoch
     }
 
     /// Forgets the ids of writes below `cut`: in the log's base (see [`Log::forget_writes_before`])
