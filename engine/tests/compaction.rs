@@ -432,6 +432,13 @@ fn forgetting_write_ids_keeps_answers_for_recent_writes() {
                 assert_eq!(logic.holds(op.id), s.logic.holds(op.id), "#{}", op.id);
             }
             assert_eq!(logic.applied(), s.logic.applied());
+            // What is left names only writes from the cut on.
+            let ids: Vec<OpId> = match &logic {
+                NodeLogic::Single(n) => n.durable.log.snapshot().3.into_iter().collect(),
+                NodeLogic::Multi(n) => n.durable.store.applied.iter().copied().collect(),
+                NodeLogic::Leaderless(n) => n.durable.store.applied.iter().copied().collect(),
+            };
+            assert!(!ids.is_empty() && ids.iter().all(|w| *w >= cut));
         }
     }
 }
