@@ -138,6 +138,11 @@ fn single_leader_logs_stay_bounded_and_far_behind_followers_catch_up_by_snapshot
         w.snapshots_to.get(&f).copied().unwrap_or(0) > before,
         "n{f} was sent a snapshot"
     );
+    let sent = w.snapshots_to.get(&f).copied().unwrap_or(0) - before;
+    assert!(
+        sent <= 2,
+        "{sent} snapshots: refusals of entries that crossed one on its way do not trigger more"
+    );
     let (fl, ll) = (
         single(&sim, f).durable.log.last_lsn(),
         single(&sim, leader(&sim)).durable.log.last_lsn(),

@@ -86,6 +86,11 @@ pub struct LeaderState {
     pub pending: BTreeMap<u64, (ClientId, OpId)>,
     /// Followers that reported having nothing in common with us: they get a snapshot.
     pub snapshot_for: BTreeSet<NodeId>,
+    /// Snapshots sent because the follower needs entries our log no longer has, not yet
+    /// acknowledged: (lsn, when sent). Refusals of entries sent before one arrived do not
+    /// trigger another for an election timeout. (A first snapshot, for a follower with nothing
+    /// in common with us, is not tracked: that behaviour predates compaction.)
+    pub snapshot_sent: BTreeMap<NodeId, (u64, Time)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -379,7 +384,6 @@ impl SingleLeaderNode {
             return;
         };
         let next = *lead.next.entry(f).or_insert(log.last_lsn() + 1);
-        let _ = ctx;
         let fresh_start = lead.snapshot_for.remove(&f) && log.last_lsn() > 0;
         if next <= log.base_lsn() || fresh_start {
             // The follower has nothing in common with us (new, or diverged from the first entry),
@@ -387,6 +391,9 @@ impl SingleLeaderNode {
             // the log from there.
             let (lsn, lsn_epoch, data, writes) = log.snapshot();
             lead.next.insert(f, lsn + 1);
+            if !fresh_start {
+                lead.snapshot_sent.insert(f, (lsn, ctx.now));
+            }
             out.push(Effect::Send {
                 to: f,
                 msg: Msg::Snapshot {
@@ -635,6 +642,9 @@ impl SingleLeaderNode {
         lead.heard.insert(f, ctx.now);
         let next = lead.next.entry(f).or_insert(last + 1);
         if ok {
+            if lead.snapshot_sent.get(&f).is_some_and(|(s, _)| lsn >= *s) {
+                lead.snapshot_sent.remove(&f);
+            }
             let m = lead.matched.entry(f).or_insert(0);
             *m = (*m).max(lsn);
             *next = (*next).max(lsn + 1);
@@ -644,6 +654,13 @@ impl SingleLeaderNode {
                 self.send_append(ctx, f, out);
             }
         } else {
+            if let Some(&(s, at)) = lead.snapshot_sent.get(&f) {
+                if lsn < s && ctx.now.saturating_sub(at) < cfg.election_timeout {
+                    // Refusing entries sent before our snapshot reached it: wait for the
+                    // snapshot (the heartbeat goes on from after it).
+                    return;
+                }
+            }
             *next = (*next).saturating_sub(1).min(lsn + 1).max(1);
             if lsn == 0 {
                 lead.snapshot_for.insert(f);
