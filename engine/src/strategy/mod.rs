@@ -89,7 +89,9 @@ impl NodeLogic {
     /// Forgets the ids of the writes below `cut` that the node keeps to say which writes it
     /// holds: after this, [`NodeLogic::holds`] only answers for writes from `cut` on. Call it on
     /// every node (crashed ones too) with the same cut, which never goes back. What the nodes
-    /// replicate does not change; only writes older than the cut can no longer be named.
+    /// replicate does not change (an old version delivered again is still recognised: see
+    /// [`versioned::VStore`]); writes older than the cut can no longer be named, and leaders stop
+    /// waiting to acknowledge any still pending (their clients gave up long ago).
     pub fn forget_writes_before(&mut self, cut: OpId) {
         match self {
             NodeLogic::Single(n) => n.forget_writes_before(cut),
