@@ -175,6 +175,13 @@ pub enum Msg {
         entries: Vec<Replicated>,
         upto: u64,
     },
+    /// Multi-leader: the sender's current versions of every key the receiver wants, for a
+    /// receiver that needs entries the sender's log has compacted away; they stand for the
+    /// sender's log up to `upto`, its compacted position. Acknowledged like a stream.
+    CatchUp {
+        entries: Vec<Replicated>,
+        upto: u64,
+    },
     StreamAck {
         upto: u64,
     },
@@ -286,7 +293,7 @@ impl Msg {
             | Msg::VoteResp { .. }
             | Msg::PreVote { .. }
             | Msg::PreVoteResp { .. } => MsgKind::Vote,
-            Msg::Snapshot { .. } => MsgKind::Snapshot,
+            Msg::Snapshot { .. } | Msg::CatchUp { .. } => MsgKind::Snapshot,
             Msg::Stream { .. } => MsgKind::Replicate,
             Msg::StreamAck { .. }
             | Msg::CrossAck { .. }
@@ -394,6 +401,9 @@ impl Msg {
                 } else {
                     format!("replicate {}{more} (up to {upto})", kv.join(", "))
                 }
+            }
+            Msg::CatchUp { entries, upto } => {
+                format!("catch-up: {} current versions (for up to {upto})", entries.len())
             }
             Msg::StreamAck { upto } => format!("ack up to {upto}"),
             Msg::CrossAck { write } => format!("have write #{write}"),

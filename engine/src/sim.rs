@@ -764,7 +764,7 @@ impl Simulation {
                     .iter()
                     .enumerate()
                     .map(|(i, e)| LogLine {
-                        lsn: (len.saturating_sub(MAX_DETAIL_LOG) + i + 1) as u64,
+                        lsn: n.durable.base + (len.saturating_sub(MAX_DETAIL_LOG) + i + 1) as u64,
                         epoch: 0,
                         key: e.key.clone(),
                         value: e.version.value.clone(),
@@ -775,7 +775,8 @@ impl Simulation {
                     notes.push(format!("write #{} waits for acknowledgements", p.op));
                 }
                 for (peer, a) in &n.volatile.acked {
-                    notes.push(format!("n{peer} has acknowledged {a} of {len} log entries"));
+                    let end = n.log_end();
+                    notes.push(format!("n{peer} has acknowledged {a} of {end} log entries"));
                 }
                 (entries, versioned_lines(&n.durable.store))
             }
@@ -1095,7 +1096,7 @@ impl World {
                     let (ll, log) = (&l.durable.log, &n.durable.log);
                     let behind = ll.last_lsn().saturating_sub(log.last_lsn());
                     let since = ll
-                        .entry(log.last_lsn() + 1)
+                        .entry((log.last_lsn() + 1).max(ll.base_lsn() + 1)) // at least, if compacted
                         .map_or(0, |e| self.now.saturating_sub(e.at));
                     Lag {
                         entries: behind,

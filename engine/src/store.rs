@@ -2,6 +2,15 @@
 //!
 //! Everything in a [`Log`] is durable: it survives a crash. A log may start from a snapshot (a
 //! copy of the data as of `base_lsn`, as a new follower receives it) followed by entries.
+//!
+//! **Horizon.** A log keeps at most `LOG_KEEP + LOG_KEEP / 2` entries: when an append goes past
+//! that, the oldest entries are folded into the base (the snapshot the log starts from) so that
+//! [`LOG_KEEP`] remain. This is node-local and depends only on the entry count, so it is as
+//! deterministic as the rest of the run. A follower that needs an entry its leader has folded
+//! away gets a snapshot instead. The ids of the writes the base holds (for "does this node hold
+//! write w", lost-write detection and truncation reports) are kept until
+//! [`Log::forget_writes_before`] drops those below a cutoff: below it, this log no longer answers
+//! for individual writes.
 
 use crate::types::{OpId, Time};
 use serde::Serialize;
@@ -32,13 +41,19 @@ pub struct Cell {
     pub write: OpId,
 }
 
+/// How many entries a log keeps after compacting; it compacts when it holds half as many again.
+pub const LOG_KEEP: usize = 1_000;
+
 /// A node's durable log and the key-value data applied from it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Log {
     base_lsn: u64,
     base_epoch: u64,
     base_data: BTreeMap<String, Cell>,
+    /// The writes the base holds, those below `writes_floor` forgotten.
     base_writes: BTreeSet<OpId>,
+    /// Write ids below this are forgotten (see [`Log::forget_writes_before`]).
+    writes_floor: OpId,
     /// Shared with the replication messages that carry them and with checkpoints (an entry
     /// never changes), so copying a log or shipping entries copies pointers.
     entries: Vec<Rc<Entry>>,
@@ -102,7 +117,8 @@ impl Log {
         &self.entries
     }
 
-    /// Appends the next entry and applies it. The caller guarantees `e.lsn == last_lsn() + 1`.
+    /// Appends the next entry and applies it, then compacts the log if it has grown past
+    /// `LOG_KEEP + LOG_KEEP / 2` entries. The caller guarantees `e.lsn == last_lsn() + 1`.
     pub fn append(&mut self, e: Rc<Entry>) {
         debug_assert_eq!(e.lsn, self.last_lsn() + 1, "log entries must be contiguous");
         self.data.insert(
@@ -116,9 +132,50 @@ impl Log {
         );
         self.entry_writes.insert(e.write, e.lsn);
         self.entries.push(e);
+        if self.entries.len() > LOG_KEEP + LOG_KEEP / 2 {
+            self.compact(LOG_KEEP);
+        }
     }
 
-    /// Removes every entry from `lsn` on and re-derives the data; returns the discarded writes.
+    /// Folds all but the newest `keep` entries into the base. The data does not change, nor does
+    /// which writes the log holds; only entries older than the base can no longer be sent.
+    pub fn compact(&mut self, keep: usize) {
+        if self.entries.len() <= keep {
+            return;
+        }
+        let fold = self.entries.len() - keep;
+        for e in self.entries.drain(..fold) {
+            self.base_data.insert(
+                e.key.clone(),
+                Cell {
+                    value: e.value.clone(),
+                    lsn: e.lsn,
+                    epoch: e.epoch,
+                    write: e.write,
+                },
+            );
+            self.entry_writes.remove(&e.write);
+            if e.write >= self.writes_floor {
+                self.base_writes.insert(e.write);
+            }
+            self.base_lsn = e.lsn;
+            self.base_epoch = e.epoch;
+        }
+    }
+
+    /// Forgets the ids of the writes below `cut` that the base holds (entries keep theirs until
+    /// they are folded in); from then on [`Log::holds`] only answers for writes from `cut` on, and
+    /// snapshots and truncation reports name only those. `cut` never goes back.
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        if cut <= self.writes_floor {
+            return;
+        }
+        self.writes_floor = cut;
+        self.base_writes = self.base_writes.split_off(&cut);
+    }
+
+    /// Removes every entry from `lsn` on and re-derives the data; returns the discarded writes
+    /// (from the floor on).
     pub fn truncate_from(&mut self, lsn: u64) -> Vec<OpId> {
         if lsn <= self.base_lsn || lsn > self.last_lsn() {
             return Vec::new();
@@ -130,52 +187,69 @@ impl Log {
             self.entry_writes.remove(w);
         }
         self.rebuild_data();
-        dropped
+        let floor = self.writes_floor;
+        dropped.into_iter().filter(|w| *w >= floor).collect()
     }
 
-    /// Empties the log; returns the writes it held.
+    /// Empties the log; returns the writes it held (from the floor on).
     pub fn clear(&mut self) -> Vec<OpId> {
+        let floor = self.writes_floor;
         let all: Vec<OpId> = self
             .base_writes
             .iter()
             .chain(self.entry_writes.keys())
             .copied()
+            .filter(|w| *w >= floor)
             .collect();
-        *self = Log::default();
+        *self = Log {
+            writes_floor: floor,
+            ..Log::default()
+        };
         all
     }
 
-    /// Replaces the whole log by a snapshot; returns the writes this node held and now does not.
+    /// Replaces the whole log by a snapshot; returns the writes this node held and now does not
+    /// (from the floor on: below it, neither side names its writes).
     pub fn install_snapshot(
         &mut self,
         lsn: u64,
         epoch: u64,
         data: BTreeMap<String, Cell>,
-        writes: BTreeSet<OpId>,
+        mut writes: BTreeSet<OpId>,
     ) -> Vec<OpId> {
+        let floor = self.writes_floor;
         let lost: Vec<OpId> = self
             .entry_writes
             .keys()
             .chain(self.base_writes.iter())
-            .filter(|w| !writes.contains(w))
+            .filter(|w| **w >= floor && !writes.contains(w))
             .copied()
             .collect();
+        if floor > 0 {
+            writes = writes.split_off(&floor);
+        }
         *self = Log {
             base_lsn: lsn,
             base_epoch: epoch,
             data: data.clone(),
             base_data: data,
             base_writes: writes,
+            writes_floor: floor,
             entries: Vec::new(),
             entry_writes: BTreeMap::new(),
         };
         lost
     }
 
-    /// Everything a snapshot of this log carries: (lsn, epoch, data, writes held).
+    /// Everything a snapshot of this log carries: (lsn, epoch, data, writes held from the floor
+    /// on).
     pub fn snapshot(&self) -> (u64, u64, BTreeMap<String, Cell>, BTreeSet<OpId>) {
         let mut writes = self.base_writes.clone();
-        writes.extend(self.entry_writes.keys().copied());
+        writes.extend(
+            self.entry_writes
+                .range(self.writes_floor..)
+                .map(|(w, _)| *w),
+        );
         (
             self.last_lsn(),
             self.last_epoch(),
@@ -207,7 +281,8 @@ impl Log {
         &self.data
     }
 
-    /// Does this node's log hold the write of operation `w`?
+    /// Does this node's log hold the write of operation `w`? (Only meaningful for writes from the
+    /// floor set by [`Log::forget_writes_before`] on.)
     pub fn holds(&self, w: OpId) -> bool {
         self.entry_writes.contains_key(&w) || self.base_writes.contains(&w)
     }
@@ -251,5 +326,88 @@ mod tests {
         other.append(e(2, 3, "x", "5", 8));
         assert_eq!(other.entries_from(2, 10).len(), 1);
         assert_eq!(other.entries_from(1, 10).len(), 0);
+    }
+
+    #[test]
+    fn compaction_keeps_the_newest_entries_and_everything_they_applied() {
+        let mut log = Log::default();
+        let mut full = Log::default();
+        let n = (LOG_KEEP + LOG_KEEP / 2) as u64;
+        for i in 1..=n {
+            let entry = e(
+                i,
+                1 + i / 700,
+                &format!("k{}", i % 7),
+                &i.to_string(),
+                i as OpId,
+            );
+            log.append(entry.clone());
+            full.entries.push(entry);
+        }
+        assert_eq!(log.entries().len(), LOG_KEEP + LOG_KEEP / 2, "not yet");
+        log.append(e(n + 1, 3, "k0", "last", n as OpId + 1));
+        assert_eq!(log.entries().len(), LOG_KEEP);
+        assert_eq!(log.base_lsn(), n + 1 - LOG_KEEP as u64);
+        assert_eq!(log.base_epoch(), 1 + log.base_lsn() / 700);
+        assert_eq!(log.last_lsn(), n + 1);
+        assert_eq!(log.epoch_at(log.base_lsn()), Some(log.base_epoch()));
+        assert_eq!(log.epoch_at(log.base_lsn() - 1), None);
+        assert!(log.entries_from(log.base_lsn(), 10).is_empty());
+        assert_eq!(
+            log.entries_from(log.base_lsn() + 1, 10)[0].lsn,
+            log.base_lsn() + 1
+        );
+        // The data is what applying every entry gives, and every write is still held.
+        full.append(e(n + 1, 3, "k0", "last", n as OpId + 1));
+        full.rebuild_data();
+        assert_eq!(log.data(), full.data());
+        assert!((1..=n as OpId + 1).all(|w| log.holds(w)));
+        // Truncating above the base re-derives the data from the base.
+        let dropped = log.truncate_from(n + 1);
+        assert_eq!(dropped, vec![n as OpId + 1]);
+        assert_eq!(log.get("k0").unwrap().value, (n - n % 7).to_string());
+        assert!(
+            log.truncate_from(log.base_lsn()).is_empty(),
+            "not below the base"
+        );
+    }
+
+    #[test]
+    fn forgetting_write_ids_below_a_cut() {
+        let mut log = Log::default();
+        let n = 2 * LOG_KEEP as u64;
+        for i in 1..=n {
+            log.append(e(i, 1, "x", &i.to_string(), i as OpId));
+        }
+        let cut = 400;
+        assert!(log.base_lsn() > cut as u64);
+        log.forget_writes_before(cut);
+        assert!(!log.holds(cut - 1) && log.holds(cut) && log.holds(n as OpId));
+        let (lsn, epoch, data, writes) = log.snapshot();
+        assert_eq!(writes.first(), Some(&cut));
+        assert_eq!(writes.len(), n as usize - cut as usize + 1);
+        // Ids forgotten never come back, through compaction or a snapshot.
+        log.forget_writes_before(10); // never goes back
+        for i in n + 1..=n + LOG_KEEP as u64 {
+            log.append(e(i, 1, "x", &i.to_string(), i as OpId));
+        }
+        assert!(!log.holds(cut - 1));
+        let mut follower = Log::default();
+        follower.append(e(1, 1, "x", "1", 1));
+        follower.append(e(2, 1, "x", "2", 5000));
+        follower.forget_writes_before(cut);
+        let full: BTreeSet<OpId> = (1..=n as OpId).collect();
+        // Write 1 is below the follower's floor: it is not reported lost.
+        assert_eq!(
+            follower.install_snapshot(lsn, epoch, data, full),
+            vec![5000]
+        );
+        assert!(!follower.holds(1) && follower.holds(cut));
+        assert_eq!(follower.clear().first(), Some(&cut));
+        follower.append(e(1, 2, "y", "1", 3));
+        assert!(
+            follower.snapshot().3.is_empty(),
+            "the floor survives clearing"
+        );
     }
 }

@@ -11,6 +11,11 @@
 //! hinted writes aside and hands them to their home once it answers again. Anti-entropy has each
 //! node periodically compare hashes of the key ranges it shares with a peer and exchange only the
 //! ranges that differ.
+//!
+//! **Horizon.** A node's data is bounded by its keys; the ids of the writes it applied are
+//! forgotten below a cutoff (see [`VStore`]), and it counts applied writes separately. Hinted
+//! writes are kept until their home takes them, so they grow only with the writes made while a
+//! home is unreachable.
 
 use crate::node::{Ctx, Effect, Input, Msg, PutPurpose, Reply, TimerKind};
 use crate::scenario::Leaderless;
@@ -132,7 +137,7 @@ impl LeaderlessNode {
 
     /// Does this node hold write `w` (applied, or as a hint)?
     pub fn holds(&self, w: OpId) -> bool {
-        self.durable.store.applied.contains(&w)
+        self.durable.store.holds(w)
             || self
                 .durable
                 .hints

@@ -66,21 +66,37 @@ impl NodeLogic {
         }
     }
 
-    /// Does this node hold write `w` (in its log or data, or as a hint)?
+    /// Does this node hold write `w` (in its log or data, or as a hint)? Only meaningful for
+    /// writes from the cut last given to [`NodeLogic::forget_writes_before`] on.
     pub fn holds(&self, w: OpId) -> bool {
         match self {
             NodeLogic::Single(n) => n.durable.log.holds(w),
-            NodeLogic::Multi(n) => n.durable.store.applied.contains(&w),
+            NodeLogic::Multi(n) => n.durable.store.holds(w),
             NodeLogic::Leaderless(n) => n.holds(w),
         }
     }
 
-    /// How many writes this node has applied (its log length for single-leader).
+    /// How many writes this node has applied (its log length for single-leader, the end of its
+    /// log for multi-leader), compacted or forgotten ones included.
     pub fn applied(&self) -> u64 {
         match self {
             NodeLogic::Single(n) => n.durable.log.last_lsn(),
-            NodeLogic::Multi(n) => n.durable.log.len() as u64,
-            NodeLogic::Leaderless(n) => n.durable.store.applied.len() as u64,
+            NodeLogic::Multi(n) => n.log_end(),
+            NodeLogic::Leaderless(n) => n.durable.store.applied_count(),
+        }
+    }
+
+    /// Forgets the ids of the writes below `cut` that the node keeps to say which writes it
+    /// holds: after this, [`NodeLogic::holds`] only answers for writes from `cut` on. Call it on
+    /// every node (crashed ones too) with the same cut, which never goes back. What the nodes
+    /// replicate does not change (an old version delivered again is still recognised: see
+    /// [`versioned::VStore`]); writes older than the cut can no longer be named, and leaders stop
+    /// waiting to acknowledge any still pending (their clients gave up long ago).
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        match self {
+            NodeLogic::Single(n) => n.forget_writes_before(cut),
+            NodeLogic::Multi(n) => n.forget_writes_before(cut),
+            NodeLogic::Leaderless(n) => n.durable.store.forget_writes_before(cut),
         }
     }
 

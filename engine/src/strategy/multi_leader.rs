@@ -9,10 +9,20 @@
 //! carries the ids of the nodes it passed through, and is never sent to one of them again.
 //!
 //! Writes to one key that did not see each other are concurrent (their version vectors say so):
-//! the [`Resolution`] of the scenario decides what replicas keep, identically everywhere.
+//! the [`Resolution`](crate::strategy::versioned::Resolution) of the scenario decides what
+//! replicas keep, identically everywhere.
+//!
+//! **Horizon.** A node's log keeps the newest [`LOG_KEEP`] entries (it compacts when it holds
+//! half as many again; positions stay absolute). A peer whose acknowledged position is below the
+//! compacted part (it was cut off or down for that long, or the sender restarted and no longer
+//! knows what the peer has) is first sent a catch-up: the sender's current versions of every key
+//! (those the peer wants), which the versioned store merges like any other versions, so it
+//! converges; then the log from the compacted position on. The ids of applied writes are
+//! forgotten below a cutoff (see [`VStore`]).
 
 use crate::node::{Ctx, Effect, Input, Msg, Replicated, Reply, TimerKind};
 use crate::scenario::{MultiLeader, SyncMode, Topology};
+pub use crate::store::LOG_KEEP;
 use crate::strategy::versioned::{read_versions, report, VStore, Version, Vv};
 use crate::types::{Addr, ClientId, NodeId, OpId, Role};
 use std::collections::{BTreeMap, BTreeSet};
@@ -23,8 +33,11 @@ pub const MAX_STREAM: usize = 64;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Durable {
     pub store: VStore,
-    /// Every write this node applied, in order (shared with checkpoints: an entry never changes).
+    /// The newest writes this node applied, in order (shared with checkpoints: an entry never
+    /// changes): `log[i]` is at log position `base + i + 1`.
     pub log: Vec<std::rc::Rc<Replicated>>,
+    /// How many of the oldest entries compaction dropped from the log.
+    pub base: u64,
     /// This node's write counter.
     pub counter: u64,
 }
@@ -65,6 +78,30 @@ impl MultiLeaderNode {
 
     pub fn crash(&mut self) {
         self.volatile = Volatile::default();
+    }
+
+    /// The log position after the last entry: how many writes this node has applied.
+    pub fn log_end(&self) -> u64 {
+        self.durable.base + self.durable.log.len() as u64
+    }
+
+    /// Appends to the log, compacting it once it holds more than `LOG_KEEP + LOG_KEEP / 2`
+    /// entries.
+    fn append(&mut self, e: Replicated) {
+        let log = &mut self.durable.log;
+        log.push(std::rc::Rc::new(e));
+        if log.len() > LOG_KEEP + LOG_KEEP / 2 {
+            let fold = log.len() - LOG_KEEP;
+            log.drain(..fold);
+            self.durable.base += fold as u64;
+        }
+    }
+
+    /// Forgets the ids of writes below `cut`: the store's applied writes (see [`VStore`]) and the
+    /// local writes still waiting for acknowledgements (their clients gave up long ago).
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        self.durable.store.forget_writes_before(cut);
+        self.volatile.pending.retain(|p| p.op >= cut);
     }
 
     /// The nodes this node streams to.
@@ -181,11 +218,11 @@ impl MultiLeaderNode {
                     .store
                     .apply(&key, version.clone(), cfg.resolution);
                 report(applied, op, out, &key);
-                self.durable.log.push(std::rc::Rc::new(Replicated {
+                self.append(Replicated {
                     key,
                     version,
                     path: vec![ctx.id],
-                }));
+                });
                 let leaders: BTreeSet<NodeId> = if cfg.cross_sync {
                     (0..cfg.regions)
                         .map(|r| cfg.leader_of(r))
@@ -197,7 +234,7 @@ impl MultiLeaderNode {
                 self.volatile.pending.push(PendingWrite {
                     client,
                     op,
-                    pos: self.durable.log.len() as u64,
+                    pos: self.log_end(),
                     leaders,
                     vv,
                     dot,
@@ -233,28 +270,17 @@ impl MultiLeaderNode {
                 out.push(Effect::Reply { client, op, reply });
             }
             (Addr::Node(peer), Msg::Stream { entries, upto }) => {
-                let mut fresh = false;
-                for mut e in entries {
-                    if self.durable.store.applied.contains(&e.version.write) {
-                        continue;
-                    }
-                    let applied =
-                        self.durable
-                            .store
-                            .apply(&e.key, e.version.clone(), cfg.resolution);
-                    report(applied, e.version.write, out, &e.key);
-                    if cfg.cross_sync && cfg.is_leader(ctx.id) && e.version.dot.0 != ctx.id {
-                        out.push(Effect::Send {
-                            to: e.version.dot.0,
-                            msg: Msg::CrossAck {
-                                write: e.version.write,
-                            },
-                        });
-                    }
-                    e.path.push(ctx.id);
-                    self.durable.log.push(std::rc::Rc::new(e));
-                    fresh = true;
+                let fresh = self.receive(ctx, cfg, entries, false, out);
+                out.push(Effect::Send {
+                    to: peer,
+                    msg: Msg::StreamAck { upto },
+                });
+                if fresh {
+                    self.send_all(ctx, cfg, out, true);
                 }
+            }
+            (Addr::Node(peer), Msg::CatchUp { entries, upto }) => {
+                let fresh = self.receive(ctx, cfg, entries, true, out);
                 out.push(Effect::Send {
                     to: peer,
                     msg: Msg::StreamAck { upto },
@@ -278,18 +304,89 @@ impl MultiLeaderNode {
         }
     }
 
-    /// Streams to every target what it has not acknowledged (only new entries when `fresh`,
-    /// i.e. right after something was appended; everything unacknowledged on the resend timer).
-    fn send_all(&mut self, _ctx: &Ctx, cfg: &MultiLeader, out: &mut Vec<Effect>, fresh: bool) {
-        let id = _ctx.id;
-        let len = self.durable.log.len() as u64;
-        for t in Self::targets(cfg, id) {
-            let from = self.volatile.acked.get(&t).copied().unwrap_or(0);
-            if from >= len {
+    /// Applies writes streamed (or, with `catch_up`, a peer's current versions) and appends the
+    /// new ones to the log; returns whether there were any.
+    fn receive(
+        &mut self,
+        ctx: &Ctx,
+        cfg: &MultiLeader,
+        entries: Vec<Replicated>,
+        catch_up: bool,
+        out: &mut Vec<Effect>,
+    ) -> bool {
+        let mut fresh = false;
+        for mut e in entries {
+            if self.durable.store.seen(&e.key, &e.version, cfg.resolution) {
                 continue;
             }
-            let upto = (from + MAX_STREAM as u64).min(len);
-            let entries: Vec<Replicated> = self.durable.log[from as usize..upto as usize]
+            let mut applied = self
+                .durable
+                .store
+                .apply(&e.key, e.version.clone(), cfg.resolution);
+            if catch_up {
+                // A current version stands for the writes it superseded, which the sender no
+                // longer has to send: that is not overtaking.
+                applied.overtook = None;
+            }
+            report(applied, e.version.write, out, &e.key);
+            if cfg.cross_sync && cfg.is_leader(ctx.id) && e.version.dot.0 != ctx.id {
+                out.push(Effect::Send {
+                    to: e.version.dot.0,
+                    msg: Msg::CrossAck {
+                        write: e.version.write,
+                    },
+                });
+            }
+            e.path.push(ctx.id);
+            self.append(e);
+            fresh = true;
+        }
+        fresh
+    }
+
+    /// Streams to every target what it has not acknowledged (only new entries when `fresh`,
+    /// i.e. right after something was appended; everything unacknowledged on the resend timer).
+    /// A target that has not acknowledged up to the compacted part of the log gets a catch-up
+    /// (on the resend timer only): every current version it wants, standing for the log up to
+    /// the compacted position.
+    fn send_all(&mut self, _ctx: &Ctx, cfg: &MultiLeader, out: &mut Vec<Effect>, fresh: bool) {
+        let id = _ctx.id;
+        let (base, end) = (self.durable.base, self.log_end());
+        for t in Self::targets(cfg, id) {
+            let from = self.volatile.acked.get(&t).copied().unwrap_or(0);
+            if from >= end {
+                continue;
+            }
+            if from < base {
+                if fresh {
+                    continue;
+                }
+                let entries: Vec<Replicated> = self
+                    .durable
+                    .store
+                    .data
+                    .iter()
+                    .flat_map(|(key, vs)| {
+                        vs.iter().map(|v| Replicated {
+                            key: key.clone(),
+                            version: v.clone(),
+                            path: vec![id],
+                        })
+                    })
+                    .filter(|e| Self::wants(cfg, id, t, e))
+                    .collect();
+                out.push(Effect::Send {
+                    to: t,
+                    msg: Msg::CatchUp {
+                        entries,
+                        upto: base,
+                    },
+                });
+                continue;
+            }
+            let upto = (from + MAX_STREAM as u64).min(end);
+            let entries: Vec<Replicated> = self.durable.log
+                [(from - base) as usize..(upto - base) as usize]
                 .iter()
                 .filter(|e| Self::wants(cfg, id, t, e))
                 .map(|e| (**e).clone())
@@ -343,5 +440,95 @@ impl MultiLeaderNode {
     /// Values of a key as a reader here sees them.
     pub fn read(&self, key: &str, cfg: &MultiLeader) -> (Vec<(String, OpId)>, Vv) {
         read_versions(self.durable.store.get(key), cfg.resolution)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use crate::types::Addr;
+
+    fn entry(key: &str, write: OpId, dot: (NodeId, u64)) -> Replicated {
+        Replicated {
+            key: key.into(),
+            version: Version {
+                value: format!("v{write}"),
+                write,
+                dot,
+                vv: Vv([dot].into_iter().collect()),
+                ts: (write as u64, dot.0),
+            },
+            path: vec![dot.0],
+        }
+    }
+
+    fn deliver(n: &mut MultiLeaderNode, cfg: &MultiLeader, msg: Msg) -> Vec<Effect> {
+        let mut rng = Rng::new(1);
+        let mut ctx = Ctx {
+            id: 0,
+            now: 0,
+            clock: 0,
+            members: &[0, 1, 2],
+            rng: &mut rng,
+        };
+        let mut out = Vec::new();
+        n.handle(
+            &mut ctx,
+            cfg,
+            Input::Message {
+                from: Addr::Node(1),
+                msg,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    #[test]
+    fn the_log_compacts_and_old_writes_redelivered_after_forgetting_are_no_ops() {
+        let cfg = MultiLeader::default();
+        let mut n = MultiLeaderNode::default();
+        let total = (2 * LOG_KEEP) as u64;
+        let all: Vec<Replicated> = (1..=total)
+            .map(|i| entry(&format!("k{}", i % 5), i as OpId, (1, i)))
+            .collect();
+        for chunk in all.chunks(MAX_STREAM) {
+            deliver(
+                &mut n,
+                &cfg,
+                Msg::Stream {
+                    entries: chunk.to_vec(),
+                    upto: 0,
+                },
+            );
+        }
+        assert_eq!(n.log_end(), total);
+        assert!(n.durable.log.len() <= LOG_KEEP + LOG_KEEP / 2);
+        assert_eq!(n.durable.base + n.durable.log.len() as u64, total);
+        assert_eq!(n.durable.log.last().unwrap().version.write, total as OpId);
+
+        n.forget_writes_before(total as OpId - 10);
+        let data = n.durable.store.data.clone();
+        let out = deliver(
+            &mut n,
+            &cfg,
+            Msg::Stream {
+                entries: all[..100].to_vec(),
+                upto: 100,
+            },
+        );
+        assert_eq!(n.log_end(), total, "nothing re-logged");
+        assert_eq!(n.durable.store.data, data);
+        assert!(
+            matches!(
+                out.as_slice(),
+                [Effect::Send {
+                    msg: Msg::StreamAck { upto: 100 },
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
     }
 }

@@ -16,6 +16,14 @@
 //! With `fencing`, a leader that has not heard from a majority for the lease period steps down,
 //! which (lease < election timeout) happens before anyone else can be elected. Without it, a
 //! leader cut off from the majority keeps accepting writes: split brain.
+//!
+//! **Horizon.** Every node's log keeps its newest [`LOG_KEEP`](crate::store::LOG_KEEP) entries
+//! (it compacts when it holds half as many again; see [`crate::store`]). A follower whose next
+//! entry the leader has compacted away gets a snapshot, then the log from there. A base folded in
+//! by compaction may hold a deposed leader's unreplicated tail, so a follower only keeps its base
+//! when it provably matches the new leader's log (see `base_matches`), and otherwise asks for a
+//! snapshot, reporting what it loses as truncated. The ids of the writes a base holds are
+//! forgotten below the cutoff given to [`SingleLeaderNode::forget_writes_before`].
 
 use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
 use crate::scenario::{SingleLeader, SyncMode};
@@ -78,6 +86,11 @@ pub struct LeaderState {
     pub pending: BTreeMap<u64, (ClientId, OpId)>,
     /// Followers that reported having nothing in common with us: they get a snapshot.
     pub snapshot_for: BTreeSet<NodeId>,
+    /// Snapshots sent because the follower needs entries our log no longer has, not yet
+    /// acknowledged: (lsn, when sent). Refusals of entries sent before one arrived do not
+    /// trigger another for an election timeout. (A first snapshot, for a follower with nothing
+    /// in common with us, is not tracked: that behaviour predates compaction.)
+    pub snapshot_sent: BTreeMap<NodeId, (u64, Time)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -267,10 +280,24 @@ impl SingleLeaderNode {
                     return;
                 }
                 self.follow(ctx, cfg, epoch, l, out);
+                if self.holds_prefix(epoch, lsn, lsn_epoch) {
+                    // Our log already holds the leader's log through `lsn` (a snapshot that
+                    // crossed newer entries on the way): keep what follows it, as Raft does.
+                    out.push(Effect::Send {
+                        to: l,
+                        msg: Msg::AppendResp {
+                            epoch: self.durable.epoch,
+                            ok: true,
+                            lsn,
+                        },
+                    });
+                    return;
+                }
                 let lost = self
                     .durable
                     .log
                     .install_snapshot(lsn, lsn_epoch, data, writes);
+                self.durable.snapshot_from = self.durable.epoch;
                 if !lost.is_empty() {
                     out.push(Effect::Truncated {
                         from_lsn: 1,
@@ -357,7 +384,6 @@ impl SingleLeaderNode {
             return;
         };
         let next = *lead.next.entry(f).or_insert(log.last_lsn() + 1);
-        let _ = ctx;
         let fresh_start = lead.snapshot_for.remove(&f) && log.last_lsn() > 0;
         if next <= log.base_lsn() || fresh_start {
             // The follower has nothing in common with us (new, or diverged from the first entry),
@@ -365,6 +391,9 @@ impl SingleLeaderNode {
             // the log from there.
             let (lsn, lsn_epoch, data, writes) = log.snapshot();
             lead.next.insert(f, lsn + 1);
+            if !fresh_start {
+                lead.snapshot_sent.insert(f, (lsn, ctx.now));
+            }
             out.push(Effect::Send {
                 to: f,
                 msg: Msg::Snapshot {
@@ -411,11 +440,11 @@ impl SingleLeaderNode {
             return;
         }
         self.follow(ctx, cfg, epoch, leader, out);
-        let log = &mut self.durable.log;
-        if prev_lsn < log.base_lsn() && self.durable.snapshot_from < epoch {
-            // Our log starts from a snapshot an earlier leader sent, which may hold writes this
-            // leader never had. An empty leader log means none of it survives; otherwise ask for
-            // a fresh snapshot.
+        if prev_lsn < self.durable.log.base_lsn() && !self.base_matches(epoch, prev_lsn, &entries) {
+            let log = &mut self.durable.log;
+            // Our log starts from a base (a snapshot an earlier leader sent, or our own entries
+            // folded in by compaction) that may hold writes this leader never had. An empty
+            // leader log means none of it survives; otherwise ask for a fresh snapshot.
             if leader_last == 0 {
                 let writes = log.clear();
                 self.durable.snapshot_from = 0;
@@ -489,6 +518,47 @@ impl SingleLeaderNode {
                 lsn: matched,
             },
         });
+    }
+
+    /// Is the base of our log (everything through `base_lsn`) a prefix of the log of the leader
+    /// of `epoch`, which sent entries after `prev_lsn` (below our base)?
+    ///
+    /// Yes if the base came from that leader's own snapshot, or if the base's last entry is of
+    /// epoch `epoch`: only that leader makes entries of its epoch, it never discards them, and a
+    /// log that holds an entry of the leader's at some lsn holds the leader's log up to it (Raft's
+    /// log matching, which snapshots and compaction preserve). Likewise if the entries sent reach
+    /// our base lsn and the one there has the base's epoch. Otherwise the base may hold writes
+    /// this leader does not have: an earlier leader's snapshot, or the unreplicated tail of a
+    /// deposed leader (this node, maybe) that compaction folded in.
+    fn base_matches(&self, epoch: u64, prev_lsn: u64, entries: &[std::rc::Rc<Entry>]) -> bool {
+        let log = &self.durable.log;
+        if self.durable.snapshot_from.max(log.base_epoch()) >= epoch {
+            return true;
+        }
+        let at_base = (log.base_lsn() - prev_lsn - 1) as usize;
+        entries
+            .get(at_base)
+            .is_some_and(|e| e.lsn == log.base_lsn() && e.epoch == log.base_epoch())
+    }
+
+    /// Does our log hold the log of the leader of `epoch` through `lsn`, whose entry there has
+    /// epoch `lsn_epoch`? Yes if we hold that very entry (log matching), or if `lsn` is inside
+    /// our base and the base is provably a prefix of that leader's log.
+    fn holds_prefix(&self, epoch: u64, lsn: u64, lsn_epoch: u64) -> bool {
+        let log = &self.durable.log;
+        if lsn > 0 && log.epoch_at(lsn) == Some(lsn_epoch) {
+            return true;
+        }
+        lsn < log.base_lsn() && self.durable.snapshot_from.max(log.base_epoch()) >= epoch
+    }
+
+    /// Forgets the ids of writes below `cut`: in the log's base (see [`Log::forget_writes_before`])
+    /// and among the writes a leader still waits to acknowledge (their clients gave up long ago).
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        self.durable.log.forget_writes_before(cut);
+        if let Some(lead) = self.volatile.lead.as_mut() {
+            lead.pending.retain(|_, (_, op)| *op >= cut);
+        }
     }
 
     /// Accept `leader` as the leader of `epoch` (>= ours) and restart the election timer.
@@ -572,6 +642,9 @@ impl SingleLeaderNode {
         lead.heard.insert(f, ctx.now);
         let next = lead.next.entry(f).or_insert(last + 1);
         if ok {
+            if lead.snapshot_sent.get(&f).is_some_and(|(s, _)| lsn >= *s) {
+                lead.snapshot_sent.remove(&f);
+            }
             let m = lead.matched.entry(f).or_insert(0);
             *m = (*m).max(lsn);
             *next = (*next).max(lsn + 1);
@@ -581,6 +654,13 @@ impl SingleLeaderNode {
                 self.send_append(ctx, f, out);
             }
         } else {
+            if let Some(&(s, at)) = lead.snapshot_sent.get(&f) {
+                if lsn < s && ctx.now.saturating_sub(at) < cfg.election_timeout {
+                    // Refusing entries sent before our snapshot reached it: wait for the
+                    // snapshot (the heartbeat goes on from after it).
+                    return;
+                }
+            }
             *next = (*next).saturating_sub(1).min(lsn + 1).max(1);
             if lsn == 0 {
                 lead.snapshot_for.insert(f);

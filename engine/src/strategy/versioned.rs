@@ -5,6 +5,9 @@
 //! seen, plus its own. Comparing two versions' vectors tells whether one happened after the
 //! other (it dominates) or whether they are concurrent: a conflict, detected rather than silently
 //! overwritten. How a conflict is then resolved is the scenario's [`Resolution`].
+//!
+//! A store keeps the ids of the writes it applied only from a floor on (see [`VStore`]); older
+//! versions delivered again are recognised by what the store knows of their key.
 
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
@@ -97,13 +100,24 @@ pub struct Applied {
 }
 
 /// A node's versioned key-value data. All of it is durable.
+///
+/// **Horizon.** The ids of the writes applied here are kept from a floor on, which
+/// [`VStore::forget_writes_before`] raises. A version of a write below the floor counts as
+/// already applied when this node knows everything its vector names and applying it would not
+/// change the key's current versions; so re-delivering an old version stays a no-op, while one
+/// that would still change something (this node never had it) is applied as new.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct VStore {
     pub data: BTreeMap<String, Vec<Version>>,
     /// Everything known about each key: the merge of every applied version's vector.
     pub known: BTreeMap<String, Vv>,
-    /// Every write this node has applied (it "holds" them, current or superseded).
+    /// The writes from `floor` on that this node has applied (it "holds" them, current or
+    /// superseded).
     pub applied: BTreeSet<OpId>,
+    /// Write ids below this are forgotten.
+    floor: OpId,
+    /// How many writes this node has applied, forgotten ones included.
+    count: u64,
 }
 
 impl VStore {
@@ -120,10 +134,55 @@ impl VStore {
         vv
     }
 
+    /// How many writes this node has applied (each counted once, forgotten ones included).
+    pub fn applied_count(&self) -> u64 {
+        self.count
+    }
+
+    /// Does this node hold write `w` (applied it, current or superseded)? Only meaningful for
+    /// writes from the floor on.
+    pub fn holds(&self, w: OpId) -> bool {
+        self.applied.contains(&w)
+    }
+
+    /// Forgets the ids of applied writes below `cut` (see the type's horizon). `cut` never goes
+    /// back.
+    pub fn forget_writes_before(&mut self, cut: OpId) {
+        if cut <= self.floor {
+            return;
+        }
+        self.floor = cut;
+        self.applied = self.applied.split_off(&cut);
+    }
+
+    /// Has this node already applied version `v` of `key` (as far as it can tell: see the type's
+    /// horizon)? Applying it again would only merge what its vector knows.
+    pub fn seen(&self, key: &str, v: &Version, res: Resolution) -> bool {
+        if v.write >= self.floor {
+            return self.applied.contains(&v.write);
+        }
+        if !self.known.get(key).is_some_and(|k| k.dominates(&v.vv)) {
+            return false;
+        }
+        let current = self.get(key);
+        match res {
+            Resolution::LastWriteWins | Resolution::HighestReplica => current.iter().any(|c| {
+                c.write == v.write
+                    || match res {
+                        Resolution::HighestReplica => c.dot > v.dot,
+                        _ => c.ts > v.ts,
+                    }
+            }),
+            Resolution::Siblings | Resolution::Union => {
+                current.iter().any(|c| c.vv.dominates(&v.vv))
+            }
+        }
+    }
+
     /// Applies a version arriving from anywhere (a local write, replication, repair, hand-off).
     pub fn apply(&mut self, key: &str, v: Version, res: Resolution) -> Applied {
         let mut out = Applied::default();
-        if self.applied.contains(&v.write) {
+        if self.seen(key, &v, res) {
             // Seen before; but this copy may carry more knowledge (a last-write-wins winner
             // remembers the writes it beat). Keep that knowledge.
             self.known.entry(key.to_string()).or_default().merge(&v.vv);
@@ -136,7 +195,10 @@ impl VStore {
             }
             return out;
         }
-        self.applied.insert(v.write);
+        if v.write >= self.floor {
+            self.applied.insert(v.write);
+        }
+        self.count += 1;
         let known = self.known.entry(key.to_string()).or_default();
         // What the writer had seen of this key from other nodes. (Counters are per node, not
         // per key, so the writer's own entry says nothing about this key's history.)
@@ -376,5 +438,67 @@ mod tests {
         // A write that depends on (0, 2), which this node has not seen.
         let r = s.apply("j", v(9, (1, 5), &[(0, 2), (1, 5)], 3), Resolution::Union);
         assert_eq!(r.overtook, Some((0, 2)));
+    }
+
+    #[test]
+    fn re_delivering_an_old_version_after_forgetting_is_a_no_op() {
+        for res in [
+            Resolution::LastWriteWins,
+            Resolution::HighestReplica,
+            Resolution::Siblings,
+            Resolution::Union,
+        ] {
+            let w1 = v(1, (0, 1), &[(0, 1)], 100);
+            let w2 = v(2, (1, 1), &[(1, 1)], 200); // concurrent with w1
+            let w3 = v(3, (2, 1), &[(0, 1), (1, 1), (2, 1)], 300); // saw both
+            let mut s = VStore::default();
+            for x in [&w1, &w2, &w3] {
+                assert!(s.apply("k", x.clone(), res).new);
+            }
+            let before = s.clone();
+            assert_eq!(s.applied_count(), 3);
+            s.forget_writes_before(10);
+            assert!(s.applied.is_empty() && !s.holds(3));
+            assert_eq!(s.applied_count(), 3);
+            for x in [&w1, &w2, &w3] {
+                assert!(s.seen("k", x, res), "{res:?} #{}", x.write);
+                let r = s.apply("k", x.clone(), res);
+                assert_eq!(r, Applied::default(), "{res:?} #{}", x.write);
+            }
+            assert_eq!(s.data, before.data, "{res:?}");
+            assert_eq!(s.known, before.known);
+            assert_eq!(s.applied_count(), 3);
+            // Newer writes are tracked as before.
+            let w11 = v(11, (0, 2), &[(0, 2), (1, 1), (2, 1)], 400);
+            assert!(s.apply("k", w11.clone(), res).new);
+            assert!(s.holds(11) && s.seen("k", &w11, res));
+            assert_eq!(s.applied_count(), 4);
+        }
+    }
+
+    #[test]
+    fn an_old_version_never_applied_here_is_still_applied() {
+        // n2 accepted w1; n1 saw it and overwrote it with w2. Under highest-replica w1 (from the
+        // higher node) wins wherever both meet. A node that got w2 first and w1 only after w1's
+        // id was forgotten must still let w1 win, although w2's vector covers it.
+        let w1 = v(1, (2, 1), &[(2, 1)], 100);
+        let w2 = v(2, (1, 1), &[(1, 1), (2, 1)], 200);
+        let mut s = VStore::default();
+        s.apply("k", w2.clone(), Resolution::HighestReplica);
+        s.forget_writes_before(5);
+        assert!(!s.seen("k", &w1, Resolution::HighestReplica));
+        let r = s.apply("k", w1.clone(), Resolution::HighestReplica);
+        assert!(r.new);
+        assert_eq!(s.get("k")[0].write, 1);
+        assert_eq!(s.applied_count(), 2);
+        // Under siblings the same w1 is superseded by w2: a no-op.
+        let mut s = VStore::default();
+        s.apply("k", w2, Resolution::Siblings);
+        s.forget_writes_before(5);
+        assert!(s.seen("k", &w1, Resolution::Siblings));
+        // And one the node knows nothing about is new.
+        let w0 = v(0, (0, 1), &[(0, 1)], 50);
+        assert!(!s.seen("k", &w0, Resolution::Siblings));
+        assert!(s.apply("k", w0, Resolution::Siblings).new);
     }
 }
