@@ -1850,6 +1850,9 @@ impl World {
         self.checker.forget(cut, since);
         self.dots.retain(|_, w| *w >= cut);
         self.discarded.retain(|w, _| *w >= cut);
+        for n in &mut self.nodes {
+            n.logic.forget_writes_before(cut);
+        }
     }
 
     fn apply_action(&mut self, action: Action, trace: &mut Vec<TraceEvent>) {
