@@ -13,12 +13,24 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Like `<[T]>::sort_by` (stable).
 pub fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
-    if v.len() < 2 {
+    if v.len() <= SMALL {
+        // Short slices (most call sites) are sorted in place, without allocating: an insertion
+        // sort that moves an element left only past strictly greater ones, so it is stable.
+        for i in 1..v.len() {
+            let mut j = i;
+            while j > 0 && cmp(&v[j - 1], &v[j]) == Ordering::Greater {
+                v.swap(j - 1, j);
+                j -= 1;
+            }
+        }
         return;
     }
     let mut order = order(v.len(), &mut |a, b| cmp(&v[a], &v[b]));
     permute(v, &mut order);
 }
+
+/// Up to this length, [`sort_by`] uses an insertion sort in place.
+const SMALL: usize = 16;
 
 /// Like `<[T]>::sort_by_key` (stable).
 pub fn sort_by_key<T, K: Ord>(v: &mut [T], mut key: impl FnMut(&T) -> K) {
