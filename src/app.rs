@@ -602,7 +602,7 @@ pub fn home_replicas(
     let members: Vec<NodeId> = (0..nodes as NodeId).collect();
     let mut homes = preference(&ring(&members, l.vnodes), key);
     homes.truncate(l.n as usize);
-    homes.sort_unstable();
+    replica_engine::sort::sort(&mut homes);
     homes
 }
 

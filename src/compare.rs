@@ -371,9 +371,9 @@ impl Cause {
                 clients.push(o.client);
             }
         }
-        nodes.sort_unstable();
+        replica_engine::sort::sort(&mut nodes);
         nodes.dedup();
-        clients.sort_unstable();
+        replica_engine::sort::sort(&mut clients);
         clients.dedup();
         Cause {
             t: a.t,

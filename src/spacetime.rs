@@ -151,9 +151,9 @@ pub fn build(sim: &Simulation, window: Time, heartbeats: bool) -> SpaceTime {
     }
     // Messages still in flight end at now.
     let mut in_flight: Vec<Arrow> = open.into_values().collect();
-    in_flight.sort_by_key(|a| a.id);
+    replica_engine::sort::sort_by_key(&mut in_flight, |a| a.id);
     arrows.extend(in_flight);
-    arrows.sort_by_key(|a| (a.sent, a.id));
+    replica_engine::sort::sort_by_key(&mut arrows, |a| (a.sent, a.id));
     if arrows.len() > MAX_ARROWS {
         arrows.drain(..arrows.len() - MAX_ARROWS);
     }

@@ -34,6 +34,7 @@ pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod sort;
 pub mod store;
 pub mod strategy;
 pub mod sweep;

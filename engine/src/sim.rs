@@ -310,7 +310,7 @@ impl Simulation {
     /// Builds the run; nothing happens until time advances.
     pub fn new(scenario: Scenario) -> Self {
         let mut sched = scenario.schedule.clone();
-        sched.sort_by_key(|s| s.at); // stable: equal times keep their order
+        crate::sort::sort_by_key(&mut sched, |s| s.at); // stable: equal times keep their order
         let scenario = Scenario {
             schedule: sched,
             ..scenario
@@ -1130,11 +1130,8 @@ impl World {
                 _ => None,
             })
             .collect();
-        let keys: BTreeSet<&String> = stores
-            .iter()
-            .flatten()
-            .flat_map(|s| s.known.keys())
-            .collect();
+        let keys: BTreeSet<&String> =
+            crate::sort::set(stores.iter().flatten().flat_map(|s| s.known.keys()));
         let ring = crate::strategy::leaderless::ring(&self.members, cfg.vnodes);
         let mut missing = vec![0u64; self.nodes.len()];
         for key in keys {

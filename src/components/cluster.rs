@@ -69,18 +69,15 @@ pub struct ClientResult {
 pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResult>> {
     use replica_engine::check::AnomalyKind;
     use replica_engine::client::{OpKind, OpResult};
-    let stale: std::collections::BTreeSet<u32> = sim
-        .anomalies()
-        .iter()
-        .rev()
-        .take(200)
-        .filter_map(|a| match a.kind {
-            AnomalyKind::StaleRead { op, .. }
-            | AnomalyKind::ReadYourWrites { op, .. }
-            | AnomalyKind::MonotonicRead { op, .. } => Some(op),
-            _ => None,
-        })
-        .collect();
+    let stale: std::collections::BTreeSet<u32> =
+        replica_engine::sort::set(sim.anomalies().iter().rev().take(200).filter_map(
+            |a| match a.kind {
+                AnomalyKind::StaleRead { op, .. }
+                | AnomalyKind::ReadYourWrites { op, .. }
+                | AnomalyKind::MonotonicRead { op, .. } => Some(op),
+                _ => None,
+            },
+        ));
     let clients = sim.scenario().config.clients;
     let recent: Vec<_> = sim.history().iter().rev().take(400).collect();
     (0..clients)

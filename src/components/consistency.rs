@@ -31,13 +31,14 @@ const SWEEP_LATENCIES_MS: [u64; 3] = [5, 20, 60];
 pub fn counterexample_ops(
     sim: &Simulation,
 ) -> std::collections::BTreeSet<replica_engine::types::OpId> {
-    linear::check_all(sim.history(), PAGE_CHECK_BUDGET)
-        .into_values()
-        .flat_map(|v| match v {
-            Verdict::Violation { ops } => ops,
-            _ => Vec::new(),
-        })
-        .collect()
+    replica_engine::sort::set(
+        linear::check_all(sim.history(), PAGE_CHECK_BUDGET)
+            .into_values()
+            .flat_map(|v| match v {
+                Verdict::Violation { ops } => ops,
+                _ => Vec::new(),
+            }),
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]

@@ -211,9 +211,9 @@ impl Live {
             return;
         }
         if past.len() > DEPS_KEPT {
-            past.sort_by_key(|(_, l)| std::cmp::Reverse(l.at));
+            crate::sort::sort_by_key(&mut past, |(_, l)| std::cmp::Reverse(l.at));
             past.truncate(DEPS_KEPT);
-            past.sort_by_key(|(k, _)| *k);
+            crate::sort::sort_by_key(&mut past, |(k, _)| *k);
         }
         let past = past.into_iter().map(|(k, l)| (*k, l.write)).collect();
         self.deps.insert(op.id, past);
@@ -532,11 +532,8 @@ impl Live {
                 let Some(by_node) = self.acked_dots.get(key) else {
                     return Vec::new();
                 };
-                let returned: BTreeSet<OpId> = write
-                    .iter()
-                    .copied()
-                    .chain(others.iter().map(|(_, w)| *w))
-                    .collect();
+                let returned: BTreeSet<OpId> =
+                    crate::sort::set(write.iter().copied().chain(others.iter().map(|(_, w)| *w)));
                 // The newest write acknowledged before the read began that the read does not
                 // reflect (neither returned it nor returned something that saw it). Per
                 // accepting node, a prefix maximum of write counters makes the usual case (no
@@ -646,13 +643,11 @@ pub fn fates(
     anomalies: &[Anomaly],
     discarded: &BTreeMap<OpId, (OpId, &'static str)>,
 ) -> Vec<WriteFate> {
-    let lost_by: BTreeMap<OpId, (NodeId, u64)> = anomalies
-        .iter()
-        .filter_map(|a| match a.kind {
+    let lost_by: BTreeMap<OpId, (NodeId, u64)> =
+        crate::sort::map(anomalies.iter().filter_map(|a| match a.kind {
             AnomalyKind::LostWrite { op, leader, epoch } => Some((op, (leader, epoch))),
             _ => None,
-        })
-        .collect();
+        }));
     history
         .iter()
         .filter_map(|op| {
@@ -716,7 +711,7 @@ pub struct Percentiles {
 
 impl Percentiles {
     pub fn of(mut xs: Vec<Time>) -> Self {
-        xs.sort_unstable();
+        crate::sort::sort(&mut xs);
         let pick = |p: usize| -> Time {
             if xs.is_empty() {
                 0
@@ -736,11 +731,7 @@ impl Percentiles {
 
 /// The writes whose fate is lost.
 pub fn lost_writes(fates: &[WriteFate]) -> BTreeSet<OpId> {
-    fates
-        .iter()
-        .filter(|f| f.fate == Fate::Lost)
-        .map(|f| f.op)
-        .collect()
+    crate::sort::set(fates.iter().filter(|f| f.fate == Fate::Lost).map(|f| f.op))
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

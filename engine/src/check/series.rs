@@ -141,7 +141,7 @@ pub fn staleness(history: &History, lost: &BTreeSet<OpId>) -> Vec<(OpId, Time, T
         }
     }
     fn suffix_min<V: Ord + Copy>(list: &mut [(V, Time)]) {
-        list.sort_unstable();
+        crate::sort::sort(list);
         let mut m = Time::MAX;
         for x in list.iter_mut().rev() {
             m = m.min(x.1);

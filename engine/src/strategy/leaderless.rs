@@ -56,7 +56,7 @@ pub fn ring(members: &[NodeId], vnodes: u16) -> Vec<(u64, NodeId)> {
             })
         })
         .collect();
-    r.sort_unstable();
+    crate::sort::sort(&mut r);
     r
 }
 

@@ -224,10 +224,11 @@ impl MultiLeaderNode {
                     path: vec![ctx.id],
                 });
                 let leaders: BTreeSet<NodeId> = if cfg.cross_sync {
-                    (0..cfg.regions)
-                        .map(|r| cfg.leader_of(r))
-                        .filter(|l| *l != ctx.id)
-                        .collect()
+                    crate::sort::set(
+                        (0..cfg.regions)
+                            .map(|r| cfg.leader_of(r))
+                            .filter(|l| *l != ctx.id),
+                    )
                 } else {
                     BTreeSet::new()
                 };

@@ -779,19 +779,15 @@ impl SingleLeaderNode {
                         .get(f)
                         .is_some_and(|h| ctx.now.saturating_sub(*h) <= cfg.sync_failure_timeout)
                 };
-                let keep: BTreeSet<NodeId> = lead
-                    .sync_set
-                    .iter()
-                    .copied()
-                    .filter(|f| healthy(f))
-                    .collect();
+                let keep: BTreeSet<NodeId> =
+                    crate::sort::set(lead.sync_set.iter().copied().filter(|f| healthy(f)));
                 let mut candidates: Vec<NodeId> = followers
                     .iter()
                     .copied()
                     .filter(|f| !keep.contains(f) && healthy(f))
                     .collect();
                 // Most up to date first, then lowest id.
-                candidates.sort_by_key(|f| {
+                crate::sort::sort_by_key(&mut candidates, |f| {
                     (
                         std::cmp::Reverse(lead.matched.get(f).copied().unwrap_or(0)),
                         *f,
@@ -818,7 +814,7 @@ impl SingleLeaderNode {
             return;
         }
         self.volatile.leader = None;
-        self.volatile.pre_votes = BTreeSet::from([ctx.id]);
+        self.volatile.pre_votes = crate::sort::set([ctx.id]);
         if self.volatile.pre_votes.len() >= ctx.majority() {
             self.start_election(ctx, cfg, out);
             return;
@@ -849,7 +845,7 @@ impl SingleLeaderNode {
         self.durable.voted = Some((self.durable.epoch, ctx.id));
         self.volatile.role = Role::Candidate;
         self.volatile.leader = None;
-        self.volatile.votes = BTreeSet::from([ctx.id]);
+        self.volatile.votes = crate::sort::set([ctx.id]);
         out.push(Effect::Role {
             role: Role::Candidate,
             epoch: self.durable.epoch,

@@ -259,7 +259,7 @@ impl VStore {
                         next.push(s);
                     }
                     next.push(v);
-                    next.sort_by_key(|v| v.dot);
+                    crate::sort::sort_by_key(&mut next, |v| v.dot);
                     next
                 }
             }
@@ -320,7 +320,7 @@ pub fn report(applied: Applied, write: OpId, out: &mut Vec<crate::node::Effect>,
     if !applied.conflicts.is_empty() {
         let mut writes = applied.conflicts.clone();
         writes.push(write);
-        writes.sort_unstable();
+        crate::sort::sort(&mut writes);
         out.push(Effect::Conflict {
             key: key.to_string(),
             writes,
