@@ -2,8 +2,8 @@
 //!
 //! - `version`: the page's crate version;
 //! - `getState()`: the snapshot the page draws (virtual time, nodes, clients, messages in flight,
-//!   cut links) plus `history`, `anomalies`, `playing`, `speed`, `max_time_us` and `settings`,
-//!   the strategy's settings (`kind` = `strategy`, then e.g. `regions`, `topology`,
+//!   cut links) plus `history` (the operations kept, from id `history_start`), `anomalies`,
+//!   `playing`, `speed`, `max_time_us` and `settings`, the strategy's settings (`kind` = `strategy`, then e.g. `regions`, `topology`,
 //!   `resolution` or `n`, `w`, `r`, with the scenario format's names and values);
 //! - `play()`, `pause()`, `seek(ms)`, `step()`: time control, as the buttons do it;
 //! - `link()`: the link (URL fragment body) for what is on screen now; `load(link)`: open a link
@@ -53,7 +53,10 @@ pub fn state_json(m: &Model) -> Option<String> {
         return None;
     }
     s.pop();
-    s.push_str(",\"history\":");
+    s.push_str(&format!(
+        ",\"history_start\":{},\"history\":",
+        sim.history().start()
+    ));
     s.push_str(&serde_json::to_string(sim.history()).ok()?);
     s.push_str(",\"anomalies\":");
     s.push_str(&serde_json::to_string(sim.anomalies()).ok()?);
