@@ -52,17 +52,17 @@ fn main() {
         };
         sim.act(a);
         sim.run_until(i * 10 * sec);
-        if i % 60 == 0 {
+        if i % 30 == 0 {
             let live = LIVE.load(Relaxed);
             println!(
-                "t={}s events={} trace={} cps={} history={} live={:.1}MB peak={:.1}MB",
+                "t={}s events={} trace={} cps={} history={} live={:.1}MB peak since last line={:.1}MB",
                 i * 10,
                 sim.stats().events,
                 sim.trace().len(),
                 sim.checkpoint_count(),
                 sim.history().len(),
                 live as f64 / 1e6,
-                PEAK.load(Relaxed) as f64 / 1e6
+                PEAK.swap(live, Relaxed) as f64 / 1e6
             );
         }
     }

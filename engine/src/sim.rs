@@ -455,11 +455,17 @@ impl Simulation {
         if at <= trace_end {
             // Back: the trace after `at` becomes the known future.
             let from = at.max(self.trace_base) - self.trace_base;
-            let tail = self.trace.split_off(from);
+            let mut tail = self.trace.split_off(from);
             let tail_base = self.trace_base + from;
             if !(self.ahead.is_empty() || self.ahead_base == trace_end) {
                 self.ahead.clear();
             }
+            // At most TRACE_KEEP events ahead, so that the queue's buffer never grows past that.
+            tail.truncate(TRACE_KEEP);
+            if tail.len() == TRACE_KEEP {
+                self.ahead.clear();
+            }
+            self.ahead.truncate(TRACE_KEEP - tail.len());
             for e in tail.into_iter().rev() {
                 self.ahead.push_front(e);
             }
@@ -547,7 +553,10 @@ impl Simulation {
                 self.checkpoint();
             }
         }
-        if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2 {
+        if self.trace.len() > TRACE_KEEP
+            && (self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2
+                || self.trace.len() + 256 > self.trace.capacity())
+        {
             self.bound_trace();
         }
     }
@@ -567,8 +576,13 @@ impl Simulation {
         (held * w.nodes.len() as u64 + w.history.len() as u64).max(1_000)
     }
 
+    /// Drops the oldest events down to [`TRACE_KEEP`] once there are half as many again, or
+    /// earlier when the trace's buffer is nearly full: a full buffer would double (a run's
+    /// biggest allocation, which wasm memory never gives back).
     fn bound_trace(&mut self) {
-        if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2 {
+        if self.trace.len() > TRACE_KEEP + TRACE_KEEP / 2
+            || (self.trace.len() > TRACE_KEEP && self.trace.len() + 256 > self.trace.capacity())
+        {
             let drop = self.trace.len() - TRACE_KEEP;
             self.trace.drain(..drop);
             self.trace_base += drop;
@@ -576,9 +590,7 @@ impl Simulation {
     }
 
     fn bound_ahead(&mut self) {
-        if self.ahead.len() > TRACE_KEEP + TRACE_KEEP / 2 {
-            self.ahead.truncate(TRACE_KEEP);
-        }
+        self.ahead.truncate(TRACE_KEEP);
     }
 
     /// Keeps the world as it is now, without copying the history or the anomalies.
