@@ -71,26 +71,25 @@ pub fn one_key(mut s: Scenario) -> Scenario {
     s
 }
 
-/// The first `ops` client operations of a busy run of `scenario` (collected as the run goes, since
-/// the simulation keeps only its newest [`crate::sim::HISTORY_KEEP`]; operations still pending
-/// when collected stay pending).
+/// The first `ops` client operations of a busy run of `scenario` as they stand when the last of
+/// them is invoked (the simulation keeps only its newest [`crate::sim::HISTORY_KEEP`] but never
+/// forgets one still pending, so each is taken when it finishes, the rest at the end).
 pub fn history_of(scenario: Scenario, ops: usize) -> crate::client::History {
+    use crate::client::OpResult;
     let ops = ops as crate::types::OpId;
     let mut sim = Simulation::new(scenario);
     let mut h = crate::client::History::default();
-    while h.end() < ops {
-        let more = sim.step();
-        let end = sim.history().end();
-        // Copy in chunks, lagging the newest operations so that most have finished.
-        if end >= h.end() + 2_000 || !more {
-            let upto = if more { end - 500 } else { end }.min(ops);
-            for id in h.end()..upto {
-                h.push(sim.history()[id].clone());
-            }
-            if !more {
-                break;
-            }
+    while sim.history().end() < ops && sim.step() {
+        while let Some(o) = sim
+            .history()
+            .get(h.end())
+            .filter(|o| o.result != OpResult::Pending)
+        {
+            h.push(o.clone());
         }
+    }
+    for id in h.end()..sim.history().end().min(ops) {
+        h.push(sim.history()[id].clone());
     }
     h
 }

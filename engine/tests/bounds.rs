@@ -177,9 +177,6 @@ fn benchmark_histories_are_collected_whole() {
     let h = replica_engine::bench::history_of(replica_engine::bench::busy_leaderless(), 10_000);
     assert_eq!((h.start(), h.len()), (0, 10_000));
     assert!(h.iter().enumerate().all(|(i, o)| o.id == i as u32));
-    let pending = h
-        .iter()
-        .filter(|o| o.result == replica_engine::client::OpResult::Pending)
-        .count();
+    let pending = h.iter().filter(|o| o.result == OpResult::Pending).count();
     assert!(pending < 100, "{pending}");
 }
