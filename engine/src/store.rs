@@ -32,6 +32,18 @@ pub struct Entry {
     pub at: Time,
 }
 
+impl Entry {
+    /// The value this entry leaves its key with.
+    pub fn cell(&self) -> Cell {
+        Cell {
+            value: self.value.clone(),
+            lsn: self.lsn,
+            epoch: self.epoch,
+            write: self.write,
+        }
+    }
+}
+
 /// The current value of a key on one node, with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Cell {
@@ -121,15 +133,7 @@ impl Log {
     /// `LOG_KEEP + LOG_KEEP / 2` entries. The caller guarantees `e.lsn == last_lsn() + 1`.
     pub fn append(&mut self, e: Rc<Entry>) {
         debug_assert_eq!(e.lsn, self.last_lsn() + 1, "log entries must be contiguous");
-        self.data.insert(
-            e.key.clone(),
-            Cell {
-                value: e.value.clone(),
-                lsn: e.lsn,
-                epoch: e.epoch,
-                write: e.write,
-            },
-        );
+        self.data.insert(e.key.clone(), e.cell());
         self.entry_writes.insert(e.write, e.lsn);
         self.entries.push(e);
         if self.entries.len() > LOG_KEEP + LOG_KEEP / 2 {
@@ -145,15 +149,7 @@ impl Log {
         }
         let fold = self.entries.len() - keep;
         for e in self.entries.drain(..fold) {
-            self.base_data.insert(
-                e.key.clone(),
-                Cell {
-                    value: e.value.clone(),
-                    lsn: e.lsn,
-                    epoch: e.epoch,
-                    write: e.write,
-                },
-            );
+            self.base_data.insert(e.key.clone(), e.cell());
             self.entry_writes.remove(&e.write);
             if e.write >= self.writes_floor {
                 self.base_writes.insert(e.write);
@@ -261,15 +257,7 @@ impl Log {
     fn rebuild_data(&mut self) {
         self.data = self.base_data.clone();
         for e in &self.entries {
-            self.data.insert(
-                e.key.clone(),
-                Cell {
-                    value: e.value.clone(),
-                    lsn: e.lsn,
-                    epoch: e.epoch,
-                    write: e.write,
-                },
-            );
+            self.data.insert(e.key.clone(), e.cell());
         }
     }
 

@@ -270,18 +270,12 @@ impl MultiLeaderNode {
                 };
                 out.push(Effect::Reply { client, op, reply });
             }
-            (Addr::Node(peer), Msg::Stream { entries, upto }) => {
-                let fresh = self.receive(ctx, cfg, entries, false, out);
-                out.push(Effect::Send {
-                    to: peer,
-                    msg: Msg::StreamAck { upto },
-                });
-                if fresh {
-                    self.send_all(ctx, cfg, out, true);
-                }
-            }
-            (Addr::Node(peer), Msg::CatchUp { entries, upto }) => {
-                let fresh = self.receive(ctx, cfg, entries, true, out);
+            (Addr::Node(peer), m @ (Msg::Stream { .. } | Msg::CatchUp { .. })) => {
+                let catch_up = matches!(m, Msg::CatchUp { .. });
+                let (Msg::Stream { entries, upto } | Msg::CatchUp { entries, upto }) = m else {
+                    unreachable!("matched above")
+                };
+                let fresh = self.receive(ctx, cfg, entries, catch_up, out);
                 out.push(Effect::Send {
                     to: peer,
                     msg: Msg::StreamAck { upto },
