@@ -180,3 +180,74 @@ fn benchmark_histories_are_collected_whole() {
     let pending = h.iter().filter(|o| o.result == OpResult::Pending).count();
     assert!(pending < 100, "{pending}");
 }
+
+/// Multi-leader and leaderless runs long enough to cut their history many times, with a random
+/// fault every second: the history stays bounded, and seeking back past the kept history and
+/// forward again gives the same run as a straight one.
+#[test]
+fn multi_leader_and_leaderless_long_runs_stay_bounded_and_replay() {
+    for scenario in [
+        replica_engine::bench::busy_multi_leader(),
+        replica_engine::bench::busy_leaderless(),
+    ] {
+        let nodes = scenario.config.nodes;
+        let mut sim = Simulation::new(scenario.clone());
+        let mut x: u64 = 99;
+        let mut rand = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let mut max_history = 0;
+        let mut actions = Vec::new();
+        for i in 1..=60u64 {
+            let a = match rand(5) {
+                0 => Action::Crash(rand(nodes as u64) as u16),
+                1 | 4 => Action::Restart(rand(nodes as u64) as u16),
+                2 => Action::Cut {
+                    from: 0,
+                    to: 1 + rand(nodes as u64 - 1) as u16,
+                    both: true,
+                },
+                _ => Action::HealAll,
+            };
+            actions.push((sim.now(), a.clone()));
+            sim.act(a);
+            sim.run_until(i * SEC);
+            max_history = max_history.max(sim.history().len());
+        }
+        let end = sim.now();
+        assert!(sim.history().start() > 10_000, "{}", sim.history().start());
+        assert!(
+            max_history <= HISTORY_KEEP + HISTORY_KEEP / 2,
+            "{max_history}"
+        );
+        // The same actions as a schedule, run straight.
+        let straight_to = |t: u64| {
+            let mut s = scenario.clone();
+            s.schedule = actions
+                .iter()
+                .map(|(at, a)| replica_engine::scenario::Scheduled {
+                    at: at + 1,
+                    action: a.clone(),
+                })
+                .collect();
+            let mut f = Simulation::new(s);
+            f.run_until(t);
+            f
+        };
+        for t in [end / 4, end, end / 2] {
+            sim.seek(t);
+            let fresh = straight_to(t);
+            assert_eq!(sim.stats(), fresh.stats(), "at {t}");
+            assert_eq!(totals(&sim), totals(&fresh), "at {t}");
+            let (a, b) = (sim.history(), fresh.history());
+            assert!(a.start() >= b.start() && a.end() == b.end(), "at {t}");
+            assert!(
+                a.iter().eq(b.iter().skip((a.start() - b.start()) as usize)),
+                "at {t}"
+            );
+        }
+    }
+}
