@@ -67,7 +67,8 @@ test('leaderless W = 1, R = 1: stale reads flagged; the W×R sweep finishes with
   // The counterexamples are outlined in the space-time diagram: go to where one ends.
   const ops = ((await panel.locator('.verdicts li.bad').first().getAttribute('data-ops')) ?? '').split(' ').map(Number);
   const s = await state<any>(page);
-  const last = Math.max(...ops.map((o) => s.history[o].complete ?? s.history[o].invoke)) / 1000;
+  const op = (id: number) => s.history[id - s.history_start];
+  const last = Math.max(...ops.map((o) => op(o).complete ?? op(o).invoke)) / 1000;
   await page.evaluate((to) => (window as any).replicaLab.seek(to), last + 50);
   await page.getByRole('button', { name: 'space-time diagram' }).click();
   await expect(page.locator('g.st-span.flagged').first()).toBeAttached();

@@ -11,12 +11,24 @@ use replica_engine::types::{Addr, MsgId, MsgKind, OpId, Time, MS};
 use replica_engine::window::Window;
 use replica_engine::{TraceEvent, TraceKind};
 
-/// Virtual time for people: "840.0 ms" below ten seconds, "12.345 s" above.
+/// Virtual time for people: "840.0 ms" below ten seconds, "12.345 s" below a minute, then
+/// minutes and hours: "40:00.000", "1:05:00.000".
 pub fn time(t: Time) -> String {
+    let ms = (t + MS / 2) / MS; // whole milliseconds, rounded
+    let (h, m, s, frac) = (
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1_000 % 60,
+        ms % 1_000,
+    );
     if t < 10_000 * MS {
         format!("{:.1} ms", t as f64 / MS as f64)
+    } else if ms < 60_000 {
+        format!("{s}.{frac:03} s")
+    } else if h == 0 {
+        format!("{m}:{s:02}.{frac:03}")
     } else {
-        format!("{:.3} s", t as f64 / 1e6)
+        format!("{h}:{m:02}:{s:02}.{frac:03}")
     }
 }
 
@@ -483,6 +495,10 @@ mod tests {
     fn times_read_naturally() {
         assert_eq!(time(1_234_500), "1234.5 ms");
         assert_eq!(time(12_345_678), "12.346 s");
+        assert_eq!(time(59_999_400), "59.999 s");
+        assert_eq!(time(59_999_700), "1:00.000");
+        assert_eq!(time(2_400_000_000), "40:00.000");
+        assert_eq!(time(3_900_123_456), "1:05:00.123");
         assert_eq!(span(120_400), "120 ms");
         assert_eq!(span(4_500), "4.5 ms");
         assert_eq!(span(1_250_000), "1.2 s");
