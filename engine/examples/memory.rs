@@ -1,7 +1,6 @@
 //! Memory over one virtual hour of the page's first scenario with a random fault every 10 s (the
 //! same run as `tests/bounds.rs`), counted by a global allocator:
 //! `cargo run --release -p replica-engine --example memory [hours]`.
-use replica_engine::scenario::Action;
 use replica_engine::{Scenario, Simulation};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -23,33 +22,14 @@ unsafe impl GlobalAlloc for Count {
 static A: Count = Count;
 fn main() {
     let mut sim = Simulation::new(Scenario::default());
-    let mut x: u64 = 12345;
-    let mut rand = |n: u64| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) % n
-    };
+    let mut faults = replica_engine::bench::Faults::new(12345);
     let sec = 1_000_000u64;
     let hours: u64 = std::env::args()
         .nth(1)
         .and_then(|h| h.parse().ok())
         .unwrap_or(1);
     for i in 1..=360 * hours {
-        let a = match rand(6) {
-            0 => Action::Crash(rand(3) as u16),
-            1 | 5 => Action::Restart(rand(3) as u16),
-            2 => Action::Cut {
-                from: 0,
-                to: 1 + rand(2) as u16,
-                both: true,
-            },
-            3 => Action::HealAll,
-            _ => Action::SetLoss {
-                link: None,
-                loss_ppm: rand(200_000) as u32,
-            },
-        };
+        let a = faults.next(3);
         sim.act(a);
         sim.run_until(i * 10 * sec);
         if i % 30 == 0 {

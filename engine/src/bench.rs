@@ -112,3 +112,42 @@ pub fn run_events(sim: &mut Simulation, events: u64) -> u64 {
     while sim.stats().events < events && sim.step() {}
     sim.now()
 }
+
+/// Random faults for the long runs (the memory example, `tests/bounds.rs`): one seeded
+/// generator, so a seed always gives the same faults.
+pub struct Faults(u64);
+
+impl Faults {
+    pub fn new(seed: u64) -> Self {
+        Faults(seed)
+    }
+
+    fn rand(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+
+    /// The next fault on a cluster of `nodes`: a crash, a restart (twice as likely), a cut
+    /// between node 0 and another, healing everything, or a message loss rate up to 20%.
+    pub fn next(&mut self, nodes: u16) -> crate::scenario::Action {
+        use crate::scenario::Action;
+        let n = nodes as u64;
+        match self.rand(6) {
+            0 => Action::Crash(self.rand(n) as u16),
+            1 | 5 => Action::Restart(self.rand(n) as u16),
+            2 => Action::Cut {
+                from: 0,
+                to: 1 + self.rand(n - 1) as u16,
+                both: true,
+            },
+            3 => Action::HealAll,
+            _ => Action::SetLoss {
+                link: None,
+                loss_ppm: self.rand(200_000) as u32,
+            },
+        }
+    }
+}

@@ -2,9 +2,9 @@
 //! and seeking across the kept trace's horizon and across checkpoints still reproduces the run.
 #![cfg(not(target_arch = "wasm32"))]
 
-use replica_engine::bench::{busy_scenario, run_events};
+use replica_engine::bench::{busy_scenario, run_events, Faults};
 use replica_engine::client::OpResult;
-use replica_engine::scenario::{Action, SyncMode};
+use replica_engine::scenario::SyncMode;
 use replica_engine::sim::{HISTORY_KEEP, MAX_CHECKPOINTS, TRACE_KEEP};
 use replica_engine::{Scenario, Simulation};
 
@@ -14,31 +14,12 @@ const SEC: u64 = 1_000_000;
 #[test]
 fn an_hour_of_faults_stays_bounded() {
     let mut sim = Simulation::new(Scenario::default());
-    let mut x: u64 = 12345;
-    let mut rand = |n: u64| {
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (x >> 33) % n
-    };
+    let mut faults = Faults::new(12345);
     let mut max_trace = 0;
     let mut max_checkpoints = 0;
     let mut max_history = 0;
     for i in 1..=360u64 {
-        let a = match rand(6) {
-            0 => Action::Crash(rand(3) as u16),
-            1 | 5 => Action::Restart(rand(3) as u16),
-            2 => Action::Cut {
-                from: 0,
-                to: 1 + rand(2) as u16,
-                both: true,
-            },
-            3 => Action::HealAll,
-            _ => Action::SetLoss {
-                link: None,
-                loss_ppm: rand(200_000) as u32,
-            },
-        };
+        let a = faults.next(3);
         sim.act(a);
         sim.run_until(i * 10 * SEC);
         max_trace = max_trace.max(sim.trace().len());
@@ -192,26 +173,11 @@ fn multi_leader_and_leaderless_long_runs_stay_bounded_and_replay() {
     ] {
         let nodes = scenario.config.nodes;
         let mut sim = Simulation::new(scenario.clone());
-        let mut x: u64 = 99;
-        let mut rand = |n: u64| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (x >> 33) % n
-        };
+        let mut faults = Faults::new(99);
         let mut max_history = 0;
         let mut actions = Vec::new();
         for i in 1..=60u64 {
-            let a = match rand(5) {
-                0 => Action::Crash(rand(nodes as u64) as u16),
-                1 | 4 => Action::Restart(rand(nodes as u64) as u16),
-                2 => Action::Cut {
-                    from: 0,
-                    to: 1 + rand(nodes as u64 - 1) as u16,
-                    both: true,
-                },
-                _ => Action::HealAll,
-            };
+            let a = faults.next(nodes);
             actions.push((sim.now(), a.clone()));
             sim.act(a);
             sim.run_until(i * SEC);

@@ -131,28 +131,23 @@ pub fn collect(benches: &[Bench], browser_dir: &Path, bundle: &[Row]) -> Vec<Fig
         "≤ 100 ms",
         max.map(|x| x <= 100.0),
     ));
-    let native_ms = |id: &str| {
-        benches
+    for (id, name) in [
+        (
+            "seek/middle",
+            "seek to the middle and back to the end, native (criterion)",
+        ),
+        (
+            "seek/past-history-horizon",
+            "seek back past the history kept and back to the end of a one-hour default run, native",
+        ),
+    ] {
+        let ms = benches
             .iter()
             .find(|b| b.id.starts_with(id))
-            .map(|b| b.mean_ns / 1e6)
-    };
-    let native_seek = native_ms("seek/middle");
-    out.push(fig(
-        "seek to the middle and back to the end, native (criterion)",
-        native_seek,
-        format!("{:.1} ms", native_seek.unwrap_or(0.0)),
-        "(for comparison)",
-        None,
-    ));
-    let horizon = native_ms("seek/past-history-horizon");
-    out.push(fig(
-        "seek back past the history kept and back to the end of a one-hour default run, native",
-        horizon,
-        format!("{:.0} ms", horizon.unwrap_or(0.0)),
-        "(for comparison)",
-        None,
-    ));
+            .map(|b| b.mean_ns / 1e6);
+        let measured = format!("{:.1} ms", ms.unwrap_or(0.0));
+        out.push(fig(name, ms, measured, "(for comparison)", None));
+    }
     let f = browser(browser_dir, "frames-25");
     let p95 = f.as_deref().and_then(|j| num(j, "p95_ms"));
     let inflight = f.as_deref().and_then(|j| num(j, "in_flight_avg"));
