@@ -8,10 +8,14 @@
 //! reads its fields through the small [`Fields`] trait into an `ActionV1` (names, defaults and
 //! number ranges as serde would) and then calls the engine's `ActionV1::to_internal`, so every
 //! rule about what an action may do stays in the engine. A native test compares the result with
-//! `decode_action` for every kind of action.
+//! `decode_action` for every kind of action. A field the action does not take is an error, as it
+//! is in a scenario file (the engine's `wire::action_fields` lists what each action takes).
 
-use replica_engine::scenario::wire::{ActionV1, ModeV1, ReadFromV1, ReadTargetV1, WorkloadV1};
+use replica_engine::scenario::wire::{
+    action_fields, unknown_action_field, ActionV1, ModeV1, ReadFromV1, ReadTargetV1, WorkloadV1,
+};
 use replica_engine::scenario::{Action, Strategy};
+use wasm_bindgen::JsCast;
 
 /// Read access to a parsed JSON value (a JS object in the page, `serde_json::Value` in tests).
 pub trait Fields: Sized {
@@ -20,6 +24,8 @@ pub trait Fields: Sized {
     fn text(&self) -> Option<String>;
     fn boolean(&self) -> Option<bool>;
     fn list(&self) -> Option<Vec<Self>>;
+    /// The names of an object's own fields, in order (none for anything else).
+    fn keys(&self) -> Vec<String>;
 }
 
 impl Fields for wasm_bindgen::JsValue {
@@ -42,6 +48,15 @@ impl Fields for wasm_bindgen::JsValue {
     }
     fn list(&self) -> Option<Vec<Self>> {
         js_sys::Array::is_array(self).then(|| js_sys::Array::from(self).iter().collect())
+    }
+    fn keys(&self) -> Vec<String> {
+        if !self.is_object() {
+            return Vec::new();
+        }
+        js_sys::Object::keys(self.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .filter_map(|k| k.as_string())
+            .collect()
     }
 }
 
@@ -126,6 +141,15 @@ pub fn read<F: Fields>(obj: &F) -> Result<ActionV1, String> {
         .field("do")
         .and_then(|v| v.text())
         .ok_or("missing field `do` (e.g. {\"do\":\"crash\",\"node\":0})")?;
+    if let Some(takes) = action_fields(&what) {
+        if let Some(k) = obj
+            .keys()
+            .into_iter()
+            .find(|k| k != "do" && !takes.contains(&k.as_str()))
+        {
+            return Err(unknown_action_field(&what, &k));
+        }
+    }
     Ok(match what.as_str() {
         "write" => ActionV1::Write {
             client: r.u16_or("client", 0)?,
@@ -259,6 +283,11 @@ mod tests {
         fn list(&self) -> Option<Vec<Self>> {
             self.as_array().cloned()
         }
+        fn keys(&self) -> Vec<String> {
+            self.as_object()
+                .map(|m| m.keys().cloned().collect())
+                .unwrap_or_default()
+        }
     }
 
     fn scenario() -> Scenario {
@@ -338,6 +367,12 @@ mod tests {
             r#"{"do":"partition","groups":[0,1]}"#,
             r#"{"do":"explode"}"#,
             r#"{"node":1}"#,
+            r#"{"do":"read","key":"x","form":1}"#,
+            r#"{"do":"crash","node":0,"nodes":1}"#,
+            r#"{"do":"heal-all","at":1}"#,
+            r#"{"do":"workload","write_every_ms":500,"read_form":"leader"}"#,
+            r#"{"do":"partition","groups":[[0],[0,1]]}"#,
+            r#"{"do":"partition","groups":[[0,0]]}"#,
         ];
         for j in bad {
             assert!(decode_action(j, &s, 3).is_err(), "engine accepts {j}");
@@ -358,5 +393,11 @@ mod tests {
         assert!(page(r#"{"do":"explode"}"#)
             .unwrap_err()
             .contains("unknown action"));
+        assert_eq!(
+            page(r#"{"do":"read","key":"x","form":1}"#).unwrap_err(),
+            "invalid action: unknown field `form`; `read` takes `client`, `key`, `from`"
+        );
+        let e = page(r#"{"do":"partition","groups":[[0],[0,1]]}"#).unwrap_err();
+        assert!(e.contains("groups must not overlap"), "{e}");
     }
 }

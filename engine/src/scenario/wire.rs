@@ -127,21 +127,136 @@ pub struct ScenarioV1 {
     pub nodes: u16,
     #[serde(default = "default_clients", skip_serializing_if = "is_two")]
     pub clients: u16,
-    #[serde(default, skip_serializing_if = "is_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_default",
+        deserialize_with = "in_strategy"
+    )]
     pub strategy: StrategyV1,
-    #[serde(default, skip_serializing_if = "is_default")]
+    #[serde(
+        default,
+        skip_serializing_if = "is_default",
+        deserialize_with = "in_network"
+    )]
     pub network: NetworkV1,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "in_clocks"
+    )]
     pub clocks: Vec<ClockV1>,
     #[serde(default = "default_timeout", skip_serializing_if = "is_1000")]
     pub op_timeout_ms: f64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "in_workload"
+    )]
     pub workload: Option<WorkloadV1>,
     /// How long a headless run lasts (default: 3 s after the last scheduled action).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<f64>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "in_schedule"
+    )]
     pub schedule: Vec<EntryV1>,
+}
+
+/// The place in a scenario a nested error comes from, put in front of serde's message:
+/// `schedule[3]: unknown field …`, `network.links[0]: missing field …`. serde names the field but
+/// not where it is, and a scenario has many objects with a `node` or a `from`.
+fn at_place(place: &str, e: impl std::fmt::Display) -> String {
+    let msg = e.to_string();
+    let msg = strip_position(&msg);
+    match msg.split_once(": ") {
+        // An inner place joins this one: `[3]` inside `schedule` is `schedule[3]`, `links[0]`
+        // inside `network` is `network.links[0]`.
+        Some((inner, rest)) if is_place(inner) => {
+            let dot = if inner.starts_with('[') { "" } else { "." };
+            format!("{place}{dot}{inner}: {rest}")
+        }
+        _ => format!("{place}: {msg}"),
+    }
+}
+
+/// Whether `s` is a place as [`at_place`] writes it (`links[0]`, `[3]`, `a.b`): serde's own
+/// messages begin with words separated by spaces (`invalid type: …`), never like this.
+fn is_place(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+}
+
+/// `msg` without serde_json's trailing ` at line L column C`, which an inner error carries and
+/// which would otherwise end up in the middle of the outer message.
+fn strip_position(msg: &str) -> &str {
+    if let Some(i) = msg.rfind(" at line ") {
+        let tail = &msg[i + " at line ".len()..];
+        if let Some((line, col)) = tail.split_once(" column ") {
+            let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+            if digits(line) && digits(col) {
+                return &msg[..i];
+            }
+        }
+    }
+    msg
+}
+
+/// A value read with its place in front of any error (see [`at_place`]).
+fn placed<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+    place: &str,
+) -> Result<T, D::Error> {
+    T::deserialize(d).map_err(|e| de::Error::custom(at_place(place, e)))
+}
+
+/// A list whose element errors name the element: `[3]: …`.
+struct Indexed<T>(Vec<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Indexed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Indexed<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Indexed<T>, A::Error> {
+                let mut v = Vec::new();
+                loop {
+                    match s.next_element::<T>() {
+                        Ok(Some(x)) => v.push(x),
+                        Ok(None) => return Ok(Indexed(v)),
+                        Err(e) => {
+                            return Err(de::Error::custom(at_place(&format!("[{}]", v.len()), e)))
+                        }
+                    }
+                }
+            }
+        }
+        d.deserialize_seq(V(std::marker::PhantomData))
+    }
+}
+
+fn in_strategy<'de, D: Deserializer<'de>>(d: D) -> Result<StrategyV1, D::Error> {
+    placed(d, "strategy")
+}
+fn in_network<'de, D: Deserializer<'de>>(d: D) -> Result<NetworkV1, D::Error> {
+    placed(d, "network")
+}
+fn in_links<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LinkV1>, D::Error> {
+    placed(d, "links").map(|Indexed(v)| v)
+}
+fn in_clocks<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ClockV1>, D::Error> {
+    placed(d, "clocks").map(|Indexed(v)| v)
+}
+fn in_workload<'de, D: Deserializer<'de>>(d: D) -> Result<Option<WorkloadV1>, D::Error> {
+    placed(d, "workload")
+}
+fn in_schedule<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EntryV1>, D::Error> {
+    placed(d, "schedule").map(|Indexed(v)| v)
 }
 
 fn default_seed() -> u64 {
@@ -331,7 +446,11 @@ pub struct NetworkV1 {
     pub duplicate: f64,
     #[serde(default = "clat", skip_serializing_if = "is_5")]
     pub client_latency_ms: f64,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "in_links"
+    )]
     pub links: Vec<LinkV1>,
 }
 
@@ -513,7 +632,9 @@ pub enum ActionV1 {
 /// support, which buffer every entry through generic code several times over and made up a
 /// large part of the page's WebAssembly. Behaviour, messages included, is serde's own for
 /// `struct { at_ms: f64, #[serde(flatten)] action: ActionV1 }` (a test compares the two): fields
-/// are checked in the order given, a field given twice is an error, unknown fields are ignored.
+/// are checked in the order given, a field given twice is an error. Unlike serde's (which cannot
+/// deny unknown fields through `flatten`), a field the action does not take is an error: a typo
+/// such as `"form"` for `"from"` would otherwise silently run a different action.
 impl<'de> Deserialize<'de> for EntryV1 {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -770,11 +891,60 @@ const ACTIONS: &[&str] = &[
     "caption",
 ];
 
+/// The fields each action takes besides `do` (and, in a schedule entry, `at_ms`), in
+/// [`ACTIONS`]' order. The page's reader of `apply()` actions checks against the same lists.
+const ACTION_FIELDS: [&[&str]; 18] = [
+    &["client", "key", "value", "node"],
+    &["client", "key", "from"],
+    &["node"],
+    &["node"],
+    &["from", "to", "both"],
+    &["from", "to", "both"],
+    &["groups"],
+    &[],
+    &["from", "to", "latency_ms", "jitter_ms"],
+    &["from", "to", "loss"],
+    &["duplicate"],
+    &["node", "skew_ms", "drift_ppm"],
+    &["mode", "k"],
+    &["w", "r"],
+    &[],
+    &["write_every_ms", "read_every_ms", "keys", "read_from"],
+    &[],
+    &["text"],
+];
+
+/// The fields the action `name` (a `do` value) takes besides `do`, or `None` if there is no such
+/// action.
+pub fn action_fields(name: &str) -> Option<&'static [&'static str]> {
+    ACTIONS
+        .iter()
+        .position(|a| *a == name)
+        .map(|i| ACTION_FIELDS[i])
+}
+
+/// The error for a field `key` that `action` does not take, listing those it does.
+pub fn unknown_action_field(action: &str, key: &str) -> String {
+    let takes = action_fields(action).unwrap_or(&[]);
+    if takes.is_empty() {
+        format!("unknown field `{key}`; `{action}` takes no fields")
+    } else {
+        let names: Vec<String> = takes.iter().map(|n| format!("`{n}`")).collect();
+        format!(
+            "unknown field `{key}`; `{action}` takes {}",
+            names.join(", ")
+        )
+    }
+}
+
 /// The fields named in `spec` (name, kind, required) among `rest`, as serde's derived struct
 /// reads them: in the order given, each value checked as it comes, a name given twice an error,
-/// then the first missing required field (in `spec`'s order) an error. Other fields are ignored.
+/// then the first missing required field (in `spec`'s order) an error. Any field other than `do`
+/// and those in `spec` is an error too, when it comes. `spec` lists the names of
+/// `ACTION_FIELDS[tag]`, in that order (a test checks it).
 fn fields<'a, const N: usize>(
     rest: &'a [(String, Lit)],
+    tag: usize,
     spec: [(&'static str, Kind, bool); N],
 ) -> Result<[Option<&'a Lit>; N], LitError> {
     let mut found = [None; N];
@@ -785,6 +955,8 @@ fn fields<'a, const N: usize>(
             }
             v.check(spec[i].1)?;
             found[i] = Some(v);
+        } else if k != "do" {
+            return Err(de::Error::custom(unknown_action_field(ACTIONS[tag], k)));
         }
     }
     for (i, (name, _, required)) in spec.iter().enumerate() {
@@ -833,6 +1005,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
         0 => {
             let [client, key, value, node] = fields(
                 rest,
+                tag,
                 [
                     ("client", U16, false),
                     ("key", Str, true),
@@ -850,6 +1023,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
         1 => {
             let [client, key, from] = fields(
                 rest,
+                tag,
                 [
                     ("client", U16, false),
                     ("key", Str, true),
@@ -863,7 +1037,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
             }
         }
         2 | 3 => {
-            let [node] = fields(rest, [("node", U16, true)])?;
+            let [node] = fields(rest, tag, [("node", U16, true)])?;
             let node = u16_or(node, 0)?;
             if tag == 2 {
                 ActionV1::Crash { node }
@@ -874,6 +1048,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
         4 | 5 => {
             let [from, to, both] = fields(
                 rest,
+                tag,
                 [
                     ("from", U16, true),
                     ("to", U16, true),
@@ -888,15 +1063,19 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
             }
         }
         6 => {
-            let [groups] = fields(rest, [("groups", Groups, true)])?;
+            let [groups] = fields(rest, tag, [("groups", Groups, true)])?;
             ActionV1::Partition {
                 groups: groups.map_or(Ok(Vec::new()), Lit::groups)?,
             }
         }
-        7 => ActionV1::HealAll,
+        7 => {
+            fields(rest, tag, [])?;
+            ActionV1::HealAll
+        }
         8 => {
             let [from, to, latency_ms, jitter_ms] = fields(
                 rest,
+                tag,
                 [
                     ("from", OptU16, false),
                     ("to", OptU16, false),
@@ -914,6 +1093,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
         9 => {
             let [from, to, loss] = fields(
                 rest,
+                tag,
                 [
                     ("from", OptU16, false),
                     ("to", OptU16, false),
@@ -927,7 +1107,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
             }
         }
         10 => {
-            let [duplicate] = fields(rest, [("duplicate", F64, true)])?;
+            let [duplicate] = fields(rest, tag, [("duplicate", F64, true)])?;
             ActionV1::SetDuplicate {
                 duplicate: f64_or(duplicate, 0.0)?,
             }
@@ -935,6 +1115,7 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
         11 => {
             let [node, skew_ms, drift_ppm] = fields(
                 rest,
+                tag,
                 [
                     ("node", U16, true),
                     ("skew_ms", F64, false),
@@ -948,23 +1129,27 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
             }
         }
         12 => {
-            let [mode, k] = fields(rest, [("mode", Mode, true), ("k", U16, false)])?;
+            let [mode, k] = fields(rest, tag, [("mode", Mode, true), ("k", U16, false)])?;
             ActionV1::SetMode {
                 mode: mode.map_or(Ok(ModeV1::Async), Lit::mode)?,
                 k: u16_or(k, 1)?,
             }
         }
         13 => {
-            let [w, r] = fields(rest, [("w", U16, true), ("r", U16, true)])?;
+            let [w, r] = fields(rest, tag, [("w", U16, true), ("r", U16, true)])?;
             ActionV1::SetQuorum {
                 w: u16_or(w, 0)?,
                 r: u16_or(r, 0)?,
             }
         }
-        14 => ActionV1::AddNode,
+        14 => {
+            fields(rest, tag, [])?;
+            ActionV1::AddNode
+        }
         15 => {
             let [write_every_ms, read_every_ms, keys, read_from_] = fields(
                 rest,
+                tag,
                 [
                     ("write_every_ms", F64, false),
                     ("read_every_ms", F64, false),
@@ -981,9 +1166,12 @@ fn action_from_fields(rest: &[(String, Lit)]) -> Result<ActionV1, LitError> {
                 },
             }
         }
-        16 => ActionV1::StopWorkload,
+        16 => {
+            fields(rest, tag, [])?;
+            ActionV1::StopWorkload
+        }
         _ => {
-            let [text] = fields(rest, [("text", Str, true)])?;
+            let [text] = fields(rest, tag, [("text", Str, true)])?;
             ActionV1::Caption {
                 text: string(text)?,
             }
@@ -1254,20 +1442,26 @@ fn mode_from_internal(m: SyncMode) -> (ModeV1, u16) {
 }
 
 impl WorkloadV1 {
-    fn to_internal(&self, nodes: u16) -> Result<Workload, DecodeError> {
+    /// Validates the workload; `place` names it in messages (`workload`, or `schedule[3]` for a
+    /// `workload` action).
+    fn to_internal(&self, nodes: u16, place: &str) -> Result<Workload, DecodeError> {
         if self.keys == 0 || self.keys > 1000 {
-            return err("workload.keys must be between 1 and 1000");
+            return err(format!("{place}.keys must be between 1 and 1000"));
         }
-        let write_every = ms("workload.write_every_ms", self.write_every_ms)?;
-        let read_every = ms("workload.read_every_ms", self.read_every_ms)?;
+        let write_every = ms(&format!("{place}.write_every_ms"), self.write_every_ms)?;
+        let read_every = ms(&format!("{place}.read_every_ms"), self.read_every_ms)?;
         if (write_every > 0 && write_every < 1000) || (read_every > 0 && read_every < 1000) {
-            return err("workload intervals must be 0 (off) or at least 1 ms");
+            return err(format!(
+                "{place}: workload intervals must be 0 (off) or at least 1 ms"
+            ));
         }
         Ok(Workload {
             write_every,
             read_every,
             keys: self.keys,
-            read_from: self.read_from.to_internal(nodes, "workload")?,
+            read_from: self
+                .read_from
+                .to_internal(nodes, &format!("{place}.read_from"))?,
         })
     }
     fn from_internal(w: &Workload) -> Self {
@@ -1473,25 +1667,14 @@ impl ScenarioV1 {
         };
         let n = &self.network;
         let mut links = BTreeMap::new();
-        for l in &n.links {
+        for (i, l) in n.links.iter().enumerate() {
+            let at = |f: &str| format!("network.links[{i}].{f}");
             let o = LinkOverride {
-                latency: l
-                    .latency_ms
-                    .map(|v| ms("network.links.latency_ms", v))
-                    .transpose()?,
-                jitter: l
-                    .jitter_ms
-                    .map(|v| ms("network.links.jitter_ms", v))
-                    .transpose()?,
-                loss_ppm: l.loss.map(|v| prob("network.links.loss", v)).transpose()?,
+                latency: l.latency_ms.map(|v| ms(&at("latency_ms"), v)).transpose()?,
+                jitter: l.jitter_ms.map(|v| ms(&at("jitter_ms"), v)).transpose()?,
+                loss_ppm: l.loss.map(|v| prob(&at("loss"), v)).transpose()?,
             };
-            links.insert(
-                (
-                    node("network.links.from", l.from)?,
-                    node("network.links.to", l.to)?,
-                ),
-                o,
-            );
+            links.insert((node(&at("from"), l.from)?, node(&at("to"), l.to)?), o);
         }
         let net = NetConfig {
             latency: ms("network.latency_ms", n.latency_ms)?,
@@ -1502,8 +1685,11 @@ impl ScenarioV1 {
             links,
         };
         let mut clocks = BTreeMap::new();
-        for c in &self.clocks {
-            clocks.insert(node("clocks.node", c.node)?, clock(c.skew_ms, c.drift_ppm)?);
+        for (i, c) in self.clocks.iter().enumerate() {
+            clocks.insert(
+                node(&format!("clocks[{i}].node"), c.node)?,
+                clock(&format!("clocks[{i}]"), c.skew_ms, c.drift_ppm)?,
+            );
         }
         let op_timeout = ms("op_timeout_ms", self.op_timeout_ms)?;
         if op_timeout < 1000 {
@@ -1512,7 +1698,7 @@ impl ScenarioV1 {
         let workload = self
             .workload
             .as_ref()
-            .map(|w| w.to_internal(max_nodes))
+            .map(|w| w.to_internal(max_nodes, "workload"))
             .transpose()?;
         let mut schedule = Vec::with_capacity(self.schedule.len());
         for (i, e) in self.schedule.iter().enumerate() {
@@ -1719,12 +1905,14 @@ impl ActionV1 {
         clients: u16,
         strategy: &Strategy,
     ) -> Result<Action, DecodeError> {
+        let at = |field: &str| format!("{here}.{field}");
         let node = |field: &str, n: u16| -> Result<NodeId, DecodeError> {
             if n < max_nodes {
                 Ok(n)
             } else {
                 err(format!(
-                    "{field}: node {n} does not exist (nodes are 0..{})",
+                    "{}: node {n} does not exist (nodes are 0..{})",
+                    at(field),
                     max_nodes.saturating_sub(1)
                 ))
             }
@@ -1734,7 +1922,8 @@ impl ActionV1 {
                 Ok(c)
             } else {
                 err(format!(
-                    "{here}: client {c} does not exist (there are {} clients)",
+                    "{}: client {c} does not exist (there are {} clients)",
+                    at("client"),
                     clients
                 ))
             }
@@ -1742,7 +1931,7 @@ impl ActionV1 {
         let link =
             |from: Option<u16>, to: Option<u16>| -> Result<Option<(NodeId, NodeId)>, DecodeError> {
                 match (from, to) {
-                    (Some(a), Some(b)) => Ok(Some((node(here, a)?, node(here, b)?))),
+                    (Some(a), Some(b)) => Ok(Some((node("from", a)?, node("to", b)?))),
                     (None, None) => Ok(None),
                     _ => err(format!("{here}: give both from and to, or neither")),
                 }
@@ -1755,9 +1944,9 @@ impl ActionV1 {
                 node: n,
             } => Action::Write {
                 client: client(*c)?,
-                key: text("key", key)?,
-                value: text("value", value)?,
-                node: n.map(|n| node(here, n)).transpose()?,
+                key: text(&at("key"), key)?,
+                value: text(&at("value"), value)?,
+                node: n.map(|n| node("node", n)).transpose()?,
             },
             ActionV1::Read {
                 client: c,
@@ -1765,31 +1954,23 @@ impl ActionV1 {
                 from,
             } => Action::Read {
                 client: client(*c)?,
-                key: text("key", key)?,
-                from: from.to_internal(max_nodes, here)?,
+                key: text(&at("key"), key)?,
+                from: from.to_internal(max_nodes, &at("from"))?,
             },
-            ActionV1::Crash { node: x } => Action::Crash(node(here, *x)?),
-            ActionV1::Restart { node: x } => Action::Restart(node(here, *x)?),
+            ActionV1::Crash { node: x } => Action::Crash(node("node", *x)?),
+            ActionV1::Restart { node: x } => Action::Restart(node("node", *x)?),
             ActionV1::Cut { from, to, both } => Action::Cut {
-                from: node(here, *from)?,
-                to: node(here, *to)?,
+                from: node("from", *from)?,
+                to: node("to", *to)?,
                 both: *both,
             },
             ActionV1::Heal { from, to, both } => Action::Heal {
-                from: node(here, *from)?,
-                to: node(here, *to)?,
+                from: node("from", *from)?,
+                to: node("to", *to)?,
                 both: *both,
             },
             ActionV1::Partition { groups } => {
-                let mut gs = Vec::new();
-                for g in groups {
-                    gs.push(
-                        g.iter()
-                            .map(|x| node(here, *x))
-                            .collect::<Result<Vec<_>, _>>()?,
-                    );
-                }
-                Action::Partition(gs)
+                Action::Partition(partition(&at("groups"), groups, max_nodes)?)
             }
             ActionV1::HealAll => Action::HealAll,
             ActionV1::SetLatency {
@@ -1799,26 +1980,29 @@ impl ActionV1 {
                 jitter_ms,
             } => Action::SetLatency {
                 link: link(*from, *to)?,
-                latency: ms(here, *latency_ms)?,
-                jitter: jitter_ms.map(|j| ms(here, j)).transpose()?,
+                latency: ms(&at("latency_ms"), *latency_ms)?,
+                jitter: jitter_ms.map(|j| ms(&at("jitter_ms"), j)).transpose()?,
             },
             ActionV1::SetLoss { from, to, loss } => Action::SetLoss {
                 link: link(*from, *to)?,
-                loss_ppm: prob(here, *loss)?,
+                loss_ppm: prob(&at("loss"), *loss)?,
             },
-            ActionV1::SetDuplicate { duplicate } => Action::SetDuplicate(prob(here, *duplicate)?),
+            ActionV1::SetDuplicate { duplicate } => {
+                Action::SetDuplicate(prob(&at("duplicate"), *duplicate)?)
+            }
             ActionV1::SetClock {
                 node: x,
                 skew_ms,
                 drift_ppm,
             } => Action::SetClock {
-                node: node(here, *x)?,
-                clock: clock(*skew_ms, *drift_ppm)?,
+                node: node("node", *x)?,
+                clock: clock(here, *skew_ms, *drift_ppm)?,
             },
             ActionV1::SetMode { mode, k } => {
                 if *mode == ModeV1::SemiSync && (*k == 0 || *k >= max_nodes.max(2)) {
                     return err(format!(
-                        "{here}: semi-sync k must be between 1 and the number of followers"
+                        "{}: semi-sync k must be between 1 and the number of followers",
+                        at("k")
                     ));
                 }
                 Action::SetMode(mode_to_internal(*mode, *k))
@@ -1834,13 +2018,50 @@ impl ActionV1 {
             }
             ActionV1::AddNode => Action::AddNode,
             ActionV1::Workload { workload } => {
-                Action::SetWorkload(Some(workload.to_internal(max_nodes)?))
+                Action::SetWorkload(Some(workload.to_internal(max_nodes, here)?))
             }
             ActionV1::StopWorkload => Action::SetWorkload(None),
-            ActionV1::Caption { text: t } => Action::Caption(text("caption", t)?),
+            ActionV1::Caption { text: t } => Action::Caption(text(&at("text"), t)?),
         };
         Ok(action)
     }
+}
+
+/// Validates a partition's `groups` (named `place` in messages) for a cluster of `max_nodes`:
+/// every node exists and is in at most one group, since a node cannot be on two sides of a
+/// partition. A node in no group is on one more side with the other nodes named nowhere.
+fn partition(
+    place: &str,
+    groups: &[Vec<u16>],
+    max_nodes: u16,
+) -> Result<Vec<Vec<NodeId>>, DecodeError> {
+    let mut side: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut out = Vec::with_capacity(groups.len());
+    for (i, g) in groups.iter().enumerate() {
+        let mut members = Vec::with_capacity(g.len());
+        for &x in g {
+            if x >= max_nodes {
+                return err(format!(
+                    "{place}[{i}]: node {x} does not exist (nodes are 0..{})",
+                    max_nodes.saturating_sub(1)
+                ));
+            }
+            match side.insert(x, i) {
+                Some(j) if j == i => {
+                    return err(format!("{place}[{i}]: node {x} is named twice"));
+                }
+                Some(j) => {
+                    return err(format!(
+                        "{place}: node {x} is in group {j} and in group {i}; groups must not overlap (a node is on one side of a partition)"
+                    ));
+                }
+                None => {}
+            }
+            members.push(x);
+        }
+        out.push(members);
+    }
+    Ok(out)
 }
 
 /// Parses one action in the schedule-entry form without `at_ms` (`{"do": "crash", "node": 0}`)
@@ -1853,8 +2074,20 @@ pub fn decode_action(
     if json.len() > 64 * 1024 {
         return err("action is too large");
     }
-    let a: ActionV1 =
-        serde_json::from_str(json).map_err(|e| DecodeError(format!("invalid action: {e}")))?;
+    let invalid = |e: String| DecodeError(format!("invalid action: {e}"));
+    let fields = match serde_json::from_str::<Lit>(json) {
+        Ok(Lit::Map(fields)) => fields,
+        Ok(other) => {
+            return Err(invalid(
+                other
+                    .wrong::<()>("an object such as {\"do\": \"crash\", \"node\": 0}")
+                    .unwrap_err()
+                    .to_string(),
+            ))
+        }
+        Err(e) => return Err(invalid(without_position(&e))),
+    };
+    let a = action_from_fields(&fields).map_err(|e| invalid(e.to_string()))?;
     a.to_internal(
         "action",
         nodes_now,
@@ -1863,12 +2096,16 @@ pub fn decode_action(
     )
 }
 
-fn clock(skew_ms: f64, drift_ppm: i32) -> Result<Clock, DecodeError> {
+fn clock(place: &str, skew_ms: f64, drift_ppm: i32) -> Result<Clock, DecodeError> {
     if !skew_ms.is_finite() || skew_ms.abs() > 3_600_000.0 {
-        return err("clock skew must be within ±1 hour");
+        return err(format!(
+            "{place}.skew_ms: clock skew must be within ±1 hour"
+        ));
     }
     if drift_ppm.abs() > 100_000 {
-        return err("clock drift must be within ±100000 ppm");
+        return err(format!(
+            "{place}.drift_ppm: clock drift must be within ±100000 ppm"
+        ));
     }
     Ok(Clock {
         offset: (skew_ms * 1000.0).round() as i64,
@@ -2028,8 +2265,238 @@ mod tests {
             cases.push(format!(r#"{{"at_ms":1,"do":"{a}"}}"#));
         }
         assert!(cases.len() > 2000, "{}", cases.len());
+        let mut unknown = 0;
         for c in &cases {
-            assert_eq!(by_hand(c), derived(c), "{c}");
+            let (hand, serde) = (by_hand(c), derived(c));
+            if has_unknown_field(c) {
+                // serde ignores a field the action does not take; the hand-written reader refuses
+                // it, unless an earlier field was already wrong (serde's order of errors).
+                unknown += 1;
+                match (&hand, &serde) {
+                    (Err(h), _) if h.starts_with("unknown field `") => {}
+                    (h, s) => assert_eq!(h, s, "{c}"),
+                }
+                assert!(hand.is_err(), "{c}");
+            } else {
+                assert_eq!(hand, serde, "{c}");
+            }
+        }
+        assert!(unknown > 100, "{unknown}");
+    }
+
+    /// Whether the entry `json` is an object naming a known action and holding a field that action
+    /// does not take.
+    fn has_unknown_field(json: &str) -> bool {
+        let Ok(serde_json::Value::Object(m)) = serde_json::from_str::<serde_json::Value>(json)
+        else {
+            return false;
+        };
+        let takes = match m.get("do") {
+            Some(serde_json::Value::String(a)) => action_fields(a),
+            Some(serde_json::Value::Number(n)) => n
+                .as_u64()
+                .and_then(|i| ACTION_FIELDS.get(i as usize).copied()),
+            _ => None,
+        };
+        let Some(takes) = takes else {
+            return false;
+        };
+        m.keys()
+            .any(|k| k != "at_ms" && k != "do" && !takes.contains(&k.as_str()))
+    }
+
+    fn scenario_error(json: &str) -> String {
+        decode(json).expect_err(json).0
+    }
+
+    /// Every action kind refuses a field it does not take, and the error names the field, the
+    /// entry and what the action does take. `{"do":"read","form":1}` used to read from the
+    /// nearest node.
+    #[test]
+    fn unknown_fields_in_schedule_entries_are_errors_naming_the_entry() {
+        let e = scenario_error(
+            r#"{"version":1,"schedule":[{"at_ms":1,"do":"crash","node":0},{"at_ms":2,"do":"read","key":"x","form":1}]}"#,
+        );
+        assert_eq!(
+            e,
+            "invalid scenario: schedule[1]: unknown field `form`; `read` takes `client`, `key`, `from`"
+        );
+        let valid = [
+            r#""do":"write","key":"k","value":"v""#,
+            r#""do":"read","key":"k""#,
+            r#""do":"crash","node":0"#,
+            r#""do":"restart","node":0"#,
+            r#""do":"cut","from":0,"to":1"#,
+            r#""do":"heal","from":0,"to":1"#,
+            r#""do":"partition","groups":[[0]]"#,
+            r#""do":"heal-all""#,
+            r#""do":"set-latency","latency_ms":5"#,
+            r#""do":"set-loss","loss":0"#,
+            r#""do":"set-duplicate","duplicate":0"#,
+            r#""do":"set-clock","node":0"#,
+            r#""do":"set-mode","mode":"async""#,
+            r#""do":"set-quorum","w":1,"r":1"#,
+            r#""do":"add-node""#,
+            r#""do":"workload","write_every_ms":5"#,
+            r#""do":"stop-workload""#,
+            r#""do":"caption","text":"t""#,
+        ];
+        assert_eq!(valid.len(), ACTIONS.len());
+        for (i, body) in valid.iter().enumerate() {
+            let strategy = if ACTIONS[i] == "set-quorum" {
+                r#""strategy":{"kind":"leaderless"},"#
+            } else {
+                ""
+            };
+            let ok = format!(r#"{{"version":1,{strategy}"schedule":[{{"at_ms":1,{body}}}]}}"#);
+            decode(&ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            let bad = format!(
+                r#"{{"version":1,{strategy}"schedule":[{{"at_ms":1,{body}}},{{"at_ms":2,{body},"bogus":true}}]}}"#
+            );
+            let e = scenario_error(&bad);
+            assert!(
+                e.starts_with("invalid scenario: schedule[1]: unknown field `bogus`; "),
+                "{bad}: {e}"
+            );
+            assert!(e.contains(&format!("`{}` takes", ACTIONS[i])), "{e}");
+            // The same action given to the page's apply() (no `at_ms`).
+            let action = format!(r#"{{{body},"bogus":true}}"#);
+            let e = decode_action(&action, &decode(&ok).unwrap(), 3)
+                .unwrap_err()
+                .0;
+            assert!(
+                e.starts_with("invalid action: unknown field `bogus`"),
+                "{action}: {e}"
+            );
+        }
+        // An entry's `at_ms` belongs to the schedule, not to an action given alone.
+        let e = decode_action(r#"{"at_ms":5,"do":"heal-all"}"#, &Scenario::default(), 3)
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            e,
+            "invalid action: unknown field `at_ms`; `heal-all` takes no fields"
+        );
+    }
+
+    /// The lists the unknown-field check uses are the fields each action reads, in order.
+    #[test]
+    fn action_field_lists_match_the_reader() {
+        for (i, a) in ACTIONS.iter().enumerate() {
+            let mut entry = serde_json::Map::new();
+            entry.insert("at_ms".into(), 1.into());
+            entry.insert("do".into(), (*a).into());
+            let takes = action_fields(a).unwrap();
+            assert_eq!(takes, ACTION_FIELDS[i]);
+            // Every listed field is read (a wrong type for it is reported under its name).
+            for f in takes {
+                let mut e = entry.clone();
+                e.insert((*f).into(), serde_json::json!({"odd": []}));
+                let got = by_hand(&serde_json::Value::Object(e).to_string()).unwrap_err();
+                assert!(!got.starts_with("unknown field"), "{a}.{f}: {got}");
+            }
+        }
+        assert_eq!(action_fields("explode"), None);
+    }
+
+    #[test]
+    fn nested_objects_name_where_an_error_is() {
+        let cases = [
+            (
+                r#"{"version":1,"workload":{"write_every_ms":5,"read_form":"leader"}}"#,
+                "invalid scenario: workload: unknown field `read_form`, expected one of `write_every_ms`, `read_every_ms`, `keys`, `read_from`",
+            ),
+            (
+                r#"{"version":1,"network":{"links":[{"from":0,"to":1},{"from":0,"too":1}]}}"#,
+                "invalid scenario: network.links[1]: unknown field `too`, expected one of `from`, `to`, `latency_ms`, `jitter_ms`, `loss`",
+            ),
+            (
+                r#"{"version":1,"network":{"latncy_ms":5}}"#,
+                "invalid scenario: network: unknown field `latncy_ms`, expected one of `latency_ms`, `jitter_ms`, `loss`, `duplicate`, `client_latency_ms`, `links`",
+            ),
+            (
+                r#"{"version":1,"clocks":[{"node":0,"skew":5}]}"#,
+                "invalid scenario: clocks[0]: unknown field `skew`, expected one of `node`, `skew_ms`, `drift_ppm`",
+            ),
+            (
+                r#"{"version":1,"strategy":{"kind":"leaderless","q":2}}"#,
+                "invalid scenario: strategy: unknown field `q`, expected one of `n`, `w`, `r`, `vnodes`, `sloppy`, `read_repair`, `anti_entropy_ms`, `resolution`, `read_all`, `sloppy_after_ms`, `handoff_every_ms`",
+            ),
+            (
+                r#"{"version":1,"clocks":[{"node":"a"}]}"#,
+                "invalid scenario: clocks[0]: invalid type: string \"a\", expected u16",
+            ),
+            (
+                r#"{"version":1,"schedule":[{"at_ms":1,"do":"crash","node":0},{"do":"crash","node":0}]}"#,
+                "invalid scenario: schedule[1]: missing field `at_ms`",
+            ),
+            (
+                r#"{"version":1,"schedule":[{"at_ms":1,"do":"workload","keys":2,"read_form":1}]}"#,
+                "invalid scenario: schedule[0]: unknown field `read_form`; `workload` takes `write_every_ms`, `read_every_ms`, `keys`, `read_from`",
+            ),
+            (
+                r#"{"version":1,"network":{"links":[{"from":0,"to":9}]}}"#,
+                "network.links[0].to: node 9 does not exist (nodes are 0..2)",
+            ),
+            (
+                r#"{"version":1,"clocks":[{"node":1},{"node":7}]}"#,
+                "clocks[1].node: node 7 does not exist (nodes are 0..2)",
+            ),
+            (
+                r#"{"version":1,"schedule":[{"at_ms":1,"do":"crash","node":0},{"at_ms":1,"do":"read","key":"x","from":4}]}"#,
+                "schedule[1].from: read from node 4, but there are only 3 nodes",
+            ),
+            (
+                r#"{"version":1,"schedule":[{"at_ms":1,"do":"caption","text":"t"},{"at_ms":1,"do":"cut","from":0,"to":3}]}"#,
+                "schedule[1].to: node 3 does not exist (nodes are 0..2)",
+            ),
+        ];
+        for (json, want) in cases {
+            assert_eq!(scenario_error(json), want, "{json}");
+        }
+    }
+
+    /// A node can be on one side of a partition only; every node named must exist.
+    #[test]
+    fn partition_groups_must_not_overlap() {
+        let with = |groups: &str| {
+            decode(&format!(
+                r#"{{"version":1,"nodes":3,"schedule":[{{"at_ms":1,"do":"heal-all"}},{{"at_ms":2,"do":"partition","groups":{groups}}}]}}"#
+            ))
+        };
+        let bad = [
+            (
+                "[[0],[0,1]]",
+                "schedule[1].groups: node 0 is in group 0 and in group 1; groups must not overlap (a node is on one side of a partition)",
+            ),
+            (
+                "[[0,1],[2],[1]]",
+                "schedule[1].groups: node 1 is in group 0 and in group 2; groups must not overlap (a node is on one side of a partition)",
+            ),
+            ("[[0,0],[1]]", "schedule[1].groups[0]: node 0 is named twice"),
+            (
+                "[[0],[1,3]]",
+                "schedule[1].groups[1]: node 3 does not exist (nodes are 0..2)",
+            ),
+            (
+                "[[0],[1,\"2\"]]",
+                "invalid scenario: schedule[1]: invalid type: string \"2\", expected u16",
+            ),
+        ];
+        for (groups, want) in bad {
+            assert_eq!(with(groups).unwrap_err().0, want, "{groups}");
+            let action = format!(r#"{{"do":"partition","groups":{groups}}}"#);
+            assert!(
+                decode_action(&action, &Scenario::default(), 3).is_err(),
+                "{action}"
+            );
+        }
+        for groups in ["[[0],[1,2]]", "[[0]]", "[[0],[1],[2]]", "[[],[0,1]]", "[]"] {
+            let s = with(groups).unwrap_or_else(|e| panic!("{groups}: {e}"));
+            let Action::Partition(g) = &s.schedule[1].action else {
+                panic!("{groups}: not a partition")
+            };
+            assert_eq!(serde_json::to_string(g).unwrap(), groups);
         }
     }
 }
