@@ -277,8 +277,10 @@ test('4. split brain with fencing off: the isolated leader and the new one both 
   await page.getByLabel('Fencing').uncheck();
   await expect.poll(async () => (await state(page)).settings).toMatchObject({ fencing: false });
   await pause(page);
-  // Semi-synchronous (k = 1): the cut-off leader still takes writes but cannot confirm them, so
-  // its clients time out and go looking for the new leader, which takes writes too.
+  // Semi-synchronous (k = 1): the cut-off leader still takes writes but cannot confirm them. A
+  // client lives beside its home node, so the clients on the old leader's side keep writing to
+  // it, while those on the other side find their requests to it dropped, time out and find the
+  // new leader, which takes their writes.
   await page.getByLabel('semi-synchronous').check();
   await expect.poll(async () => (await state(page)).settings).toMatchObject({ mode: 'semi-sync' });
   await slide(page, 'rate', 5, '5.0 /s');

@@ -1546,6 +1546,33 @@ impl World {
         base + self.rng.upto(self.cfg.net.client_latency / 5)
     }
 
+    /// The directed node-to-node link a message from `from` to `to` crosses, if any. Between
+    /// nodes, that link. A client lives beside its home node (in its region), so its message to
+    /// node `n` crosses the link from its home node to `n`, and `n`'s reply the link from `n` back
+    /// to the home node: whatever cuts the home node off from `n` (a partition, or a cut one way)
+    /// cuts its clients off from `n` the same way. Between a client and its home node no link is
+    /// crossed, so nothing but a crash stands between them.
+    fn crosses(&self, from: Addr, to: Addr) -> Option<(NodeId, NodeId)> {
+        match (from, to) {
+            (Addr::Node(a), Addr::Node(b)) => Some((a, b)),
+            (Addr::Client(c), Addr::Node(n)) => {
+                let home = self.clients[c as usize].home;
+                (home != n).then_some((home, n))
+            }
+            (Addr::Node(n), Addr::Client(c)) => {
+                let home = self.clients[c as usize].home;
+                (home != n).then_some((n, home))
+            }
+            (Addr::Client(_), Addr::Client(_)) => None,
+        }
+    }
+
+    /// Whether a message from `from` to `to` would now cross a cut link.
+    fn is_cut(&self, from: Addr, to: Addr) -> bool {
+        self.crosses(from, to)
+            .is_some_and(|(a, b)| self.net.is_cut(a, b))
+    }
+
     fn send(&mut self, from: Addr, to: Addr, msg: Msg, trace: &mut Vec<TraceEvent>) {
         let (latency, doomed, dup) = match (from, to) {
             (Addr::Node(a), Addr::Node(b)) => {
@@ -1561,7 +1588,10 @@ impl World {
                 (latency, doomed, dup)
             }
             (Addr::Client(c), Addr::Node(n)) | (Addr::Node(n), Addr::Client(c)) => {
-                (self.client_latency(c, n), None, false)
+                // Only a cut stops a client's message: loss and duplication are modelled
+                // between nodes, so client traffic stays as it was on links that are not cut.
+                let doomed = self.is_cut(from, to).then_some(DropCause::Partition);
+                (self.client_latency(c, n), doomed, false)
             }
             (Addr::Client(_), Addr::Client(_)) => return,
         };
@@ -1622,7 +1652,7 @@ impl World {
             return;
         };
         let cause = f.doomed.or_else(|| match (f.from, f.to) {
-            (Addr::Node(a), Addr::Node(b)) if self.net.is_cut(a, b) => Some(DropCause::Partition),
+            (from, to) if self.is_cut(from, to) => Some(DropCause::Partition),
             (_, Addr::Node(b)) if !self.nodes[b as usize].up => Some(DropCause::NodeDown),
             _ => None,
         });

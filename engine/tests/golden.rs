@@ -545,3 +545,127 @@ fn a_session_write_order_is_a_causal_order() {
     assert_eq!(flagged, vec![(3, 1, 0)], "{:?}", sim.anomalies());
     assert_eq!(sim.metrics().consistent_prefix, 1);
 }
+
+fn run_json(text: &str) -> Simulation {
+    let s = wire::decode(text).unwrap_or_else(|e| panic!("{e}"));
+    let end = s.end();
+    let mut sim = Simulation::new(s);
+    sim.run_until(end);
+    sim
+}
+
+/// A client lives beside its home node: a partition cuts it off from the other side, so a
+/// split-brain run has writers on both sides, each writing to the leader on its own side. (Before,
+/// a client told "not leader" walked across the cut to the new leader.)
+#[test]
+fn a_partition_cuts_clients_off_with_their_home_node() {
+    use replica_engine::client::OpResult;
+    use replica_engine::trace::DropCause;
+    let sim = run_json(
+        r#"{
+      "version": 1, "seed": 5, "nodes": 3, "clients": 3,
+      "strategy": { "kind": "single-leader", "mode": "async", "fencing": false },
+      "workload": { "write_every_ms": 100, "keys": 2 },
+      "schedule": [
+        { "at_ms": 500, "do": "partition", "groups": [[0], [1, 2]] },
+        { "at_ms": 4000, "do": "heal-all" }
+      ],
+      "duration_ms": 5000
+    }"#,
+    );
+    let (&new_epoch, &new_leader) = sim.leaders().last_key_value().unwrap();
+    assert!(new_epoch >= 2 && new_leader != 0, "{:?}", sim.leaders());
+    // Writes acknowledged while the partition held, by (client, node that acknowledged).
+    let mut old_side = Vec::new();
+    let mut new_side = Vec::new();
+    for op in sim.history() {
+        let (OpResult::Written { epoch, .. }, Some(done)) = (&op.result, op.complete) else {
+            continue;
+        };
+        if !(600_000..4_000_000).contains(&done) {
+            continue;
+        }
+        if *epoch == 1 && op.node == 0 {
+            old_side.push(op.client);
+        } else {
+            new_side.push((op.client, op.node));
+        }
+    }
+    assert!(!old_side.is_empty(), "the old leader took writes");
+    assert!(!new_side.is_empty(), "the new leader took writes");
+    // Only client 0 lives beside n0; clients 1 and 2 live on the majority's side.
+    assert!(old_side.iter().all(|&c| c == 0), "{old_side:?}");
+    assert!(
+        new_side.iter().all(|&(c, n)| c != 0 && n != 0),
+        "{new_side:?}"
+    );
+    assert!(sim
+        .anomalies()
+        .iter()
+        .any(|a| matches!(a.kind, AnomalyKind::SplitBrain { .. })));
+    // Clients 1 and 2 first sent to n0, the leader they knew, across the cut: those requests
+    // fell in the partition rather than reaching the old leader.
+    let crossing: Vec<u64> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Sent {
+                id,
+                from: replica_engine::Addr::Client(c),
+                to: replica_engine::Addr::Node(0),
+                ..
+            } if *c != 0 && (600_000..4_000_000).contains(&e.t) => Some(*id),
+            _ => None,
+        })
+        .collect();
+    assert!(!crossing.is_empty(), "clients 1 and 2 tried n0");
+    for id in crossing {
+        assert!(
+            sim.trace().iter().any(|e| matches!(&e.kind,
+                TraceKind::Dropped { id: d, cause: DropCause::Partition } if *d == id)),
+            "message {id} crossed the partition"
+        );
+    }
+}
+
+/// A one-way cut between a client's home node and another node applies to the client the same
+/// way: cut home → n, its requests to n are lost; cut n → home, n gets them but its replies are.
+#[test]
+fn one_way_cuts_apply_to_a_clients_requests_and_replies_by_direction() {
+    use replica_engine::client::OpResult;
+    let sim = run_json(
+        r#"{
+      "version": 1, "seed": 1, "nodes": 3, "clients": 2,
+      "strategy": { "kind": "single-leader", "mode": "async" },
+      "schedule": [
+        { "at_ms": 50, "do": "cut", "from": 1, "to": 0, "both": false },
+        { "at_ms": 100, "do": "write", "client": 1, "key": "x", "value": "request-lost", "node": 0 },
+        { "at_ms": 1200, "do": "heal-all" },
+        { "at_ms": 1250, "do": "cut", "from": 0, "to": 1, "both": false },
+        { "at_ms": 1300, "do": "write", "client": 1, "key": "x", "value": "reply-lost", "node": 0 },
+        { "at_ms": 1400, "do": "write", "client": 0, "key": "x", "value": "home", "node": 0 },
+        { "at_ms": 2400, "do": "heal-all" }
+      ],
+      "duration_ms": 4000
+    }"#,
+    );
+    let h = sim.history();
+    assert!(
+        matches!(h[0].result, OpResult::Indeterminate { .. }),
+        "{:?}",
+        h[0].result
+    );
+    assert!(
+        matches!(h[1].result, OpResult::Indeterminate { .. }),
+        "{:?}",
+        h[1].result
+    );
+    assert!(
+        matches!(h[2].result, OpResult::Written { .. }),
+        "{:?}",
+        h[2].result
+    );
+    let f = sim.fates();
+    assert!(!f[0].present, "the request never reached n0");
+    assert!(f[1].present, "n0 took the write; only the answer was lost");
+}
