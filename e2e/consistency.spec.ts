@@ -68,7 +68,7 @@ test('leaderless W = 1, R = 1: stale reads flagged; the W×R sweep finishes with
   const ops = ((await panel.locator('.verdicts li.bad').first().getAttribute('data-ops')) ?? '').split(' ').map(Number);
   const s = await state<any>(page);
   const op = (id: number) => s.history[id - s.history_start];
-  const last = Math.max(...ops.map((o) => op(o).complete ?? op(o).invoke)) / 1000;
+  const last = Math.max(...ops.map((o) => op(o).complete_us ?? op(o).invoke_us)) / 1000;
   await page.evaluate((to) => (window as any).replicaLab.seek(to), last + 50);
   await page.getByRole('button', { name: 'space-time diagram' }).click();
   await expect(page.locator('g.st-span.flagged').first()).toBeAttached();

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 
-type Anomaly = { t: number; anomaly: string; op?: number; nodes?: number[]; key?: string; writes?: number[] };
+type Anomaly = { t_us: number; anomaly: string; op?: number; nodes?: number[]; key?: string; writes?: number[] };
 type Op = {
   id: number;
   client: number;
@@ -17,8 +17,8 @@ type Op = {
   key: string;
   value?: string;
   node: number;
-  invoke: number;
-  complete: number | null;
+  invoke_us: number;
+  complete_us: number | null;
   result: { status: string; value?: string | null; write?: number | null };
 };
 type NodeState = { id: number; role: string; up: boolean; epoch: number; last_lsn: number; hints: number };
@@ -301,7 +301,7 @@ test('4. split brain with fencing off: the isolated leader and the new one both 
   expect(leaders.map((n) => n.id)).toContain(old.id);
   expect(leaders.length).toBe(2);
   const fresh = leaders.find((n) => n.id !== old.id)!;
-  const writesAt = (id: number) => s.history.filter((o) => o.type === 'write' && o.node === id && o.invoke / 1000 > cutAt);
+  const writesAt = (id: number) => s.history.filter((o) => o.type === 'write' && o.node === id && o.invoke_us / 1000 > cutAt);
   expect(writesAt(old.id).length).toBeGreaterThan(0);
   expect(writesAt(fresh.id).filter((o) => o.result.status === 'written').length).toBeGreaterThan(0);
 

@@ -6,7 +6,7 @@ import { watchErrors, boot, choose, state as getState, call, OUT } from './suppo
 import * as path from 'path';
 
 
-type Anomaly = { t: number; anomaly: string; op?: number };
+type Anomaly = { t_us: number; anomaly: string; op?: number };
 type State = {
   time_us: number;
   strategy: string;

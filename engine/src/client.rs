@@ -85,7 +85,11 @@ pub struct Operation {
     pub from: ReadFrom,
     /// The node the client last sent it to.
     pub node: NodeId,
+    /// When the client invoked it (µs of virtual time; JSON names carry the unit).
+    #[serde(rename = "invoke_us")]
     pub invoke: Time,
+    /// When its answer arrived or it timed out (µs), if it has finished.
+    #[serde(rename = "complete_us")]
     pub complete: Option<Time>,
     pub attempts: u8,
     pub result: OpResult,

@@ -152,6 +152,7 @@ pub struct Stats {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Forgotten {
     /// The history covers the operations invoked from this time on (0: all of them).
+    #[serde(rename = "since_us")]
     pub since: Time,
     pub writes: u64,
     pub writes_acked: u64,

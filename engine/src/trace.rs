@@ -25,6 +25,8 @@ pub enum DropCause {
 /// One thing that happened at time `t`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct TraceEvent {
+    /// When it happened (µs of virtual time; JSON names carry the unit).
+    #[serde(rename = "t_us")]
     pub t: Time,
     #[serde(flatten)]
     pub kind: TraceKind,
@@ -39,6 +41,7 @@ pub enum TraceKind {
         from: Addr,
         to: Addr,
         kind: MsgKind,
+        #[serde(rename = "arrive_us")]
         arrive: Time,
         summary: Summary,
     },

@@ -669,3 +669,99 @@ fn one_way_cuts_apply_to_a_clients_requests_and_replies_by_direction() {
     assert!(!f[0].present, "the request never reached n0");
     assert!(f[1].present, "n0 took the write; only the answer was lost");
 }
+
+#[test]
+fn cli_help_prints_usage_on_stdout_and_exits_0() {
+    for args in [
+        &["--help"][..],
+        &["-h"],
+        &["help"],
+        &["run", "--help"],
+        &["sweep", "-h"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_replica-sim"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stderr.is_empty(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("usage: replica-sim run "),
+            "{args:?}: {text}"
+        );
+        assert!(
+            text.contains("invoke_us"),
+            "the help describes the JSON: {text}"
+        );
+    }
+    // No command at all is still bad input.
+    let none = Command::new(env!("CARGO_BIN_EXE_replica-sim"))
+        .output()
+        .unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    assert!(none.stdout.is_empty());
+}
+
+/// Every time in the CLI's JSON names its unit: `*_us` (microseconds of virtual time) or
+/// `*_ms`. No bare `t`, `invoke`, `complete`, `arrive`, `since` or `age` remains anywhere.
+#[test]
+fn cli_json_times_carry_their_unit_in_the_field_name() {
+    let out = Command::new(env!("CARGO_BIN_EXE_replica-sim"))
+        .args([
+            "run",
+            golden_dir()
+                .join("split-brain-no-fencing.json")
+                .to_str()
+                .unwrap(),
+            "--trace",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    fn keys(v: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    out.insert(k.clone());
+                    keys(x, out);
+                }
+            }
+            serde_json::Value::Array(xs) => xs.iter().for_each(|x| keys(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = std::collections::BTreeSet::new();
+    keys(&v, &mut all);
+    for bare in ["t", "invoke", "complete", "arrive", "since", "age", "at"] {
+        assert!(!all.contains(bare), "a time without its unit: {bare:?}");
+    }
+    for named in [
+        "end_ms",
+        "t_us",
+        "invoke_us",
+        "complete_us",
+        "arrive_us",
+        "since_us",
+    ] {
+        assert!(all.contains(named), "{named} missing: {all:?}");
+    }
+    let op = &v["history"][1];
+    assert_eq!(op["invoke_us"], 1_000_000, "{op}");
+    assert!(op["complete_us"].as_u64().unwrap() > 1_000_000, "{op}");
+    let anomaly = &v["anomalies"][0];
+    assert!(anomaly["t_us"].as_u64().unwrap() >= 1_000_000, "{anomaly}");
+    let point = &v["series"][0]["points"][0];
+    assert!(
+        point["t_us"].is_u64() && point["value"].is_number(),
+        "{point}"
+    );
+    let sent = v["trace"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["event"] == "sent")
+        .unwrap();
+    assert!(sent["arrive_us"].as_u64().unwrap() > sent["t_us"].as_u64().unwrap());
+}

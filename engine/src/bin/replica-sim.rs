@@ -13,6 +13,8 @@
 //! built-in presets (id, link length in characters, title), with `--links` their links too.
 //! `sweep` runs the scenario once per combination of the given values (ranges `a..b` are
 //! inclusive; `--loss` is in percent) and prints a table, or JSON with `--json`.
+//! `--help`, `-h` or `help` (or a command followed by `--help` or `-h`) prints the usage and what
+//! the JSON holds on stdout.
 //! Exit codes: 0 success; 2 bad input (one line on stderr says what).
 
 use replica_engine::scenario::{decode_link, encode_link, wire, Scenario, View};
@@ -23,7 +25,31 @@ const USAGE: &str =
     "usage: replica-sim run <scenario.json | - | --link LINK> [--trace] [--until-ms N] [--summary]
        replica-sim link <scenario.json | ->
        replica-sim presets [--links]
-       replica-sim sweep <scenario.json | -> [--w A..B] [--r A..B] [--latency-ms X,Y] [--loss PCT,..] [--mode async,sync,semi-sync:K] [--json]";
+       replica-sim sweep <scenario.json | -> [--w A..B] [--r A..B] [--latency-ms X,Y] [--loss PCT,..] [--mode async,sync,semi-sync:K] [--json]
+       replica-sim --help";
+
+/// What `--help` prints: the usage, then what each command does and what the JSON holds.
+const HELP: &str = "
+Runs Replica Lab scenarios headless (the format: docs/scenario-format.md).
+
+  run       runs a scenario from a file, stdin (-) or a scenario link (a whole URL, a #fragment
+            or the bare 1.... text) and prints JSON: end_ms, trace_hash, leaders, history, fates,
+            anomalies, metrics, linearizability (per key) and series; --trace adds every trace
+            event, --until-ms stops the run early, --summary prints a short text instead.
+  link      prints the link text for a scenario file (or -).
+  presets   lists the built-in presets: id, link length in characters, title (--links: links).
+  sweep     runs the scenario once per combination of the values given (a..b is inclusive,
+            --loss is in percent) and prints a table, or JSON with --json.
+
+Times in the JSON are virtual time, and every field that holds one names its unit: end_ms in
+milliseconds; t_us, invoke_us, complete_us, arrive_us, since_us, the *_latency_us and
+staleness_us percentiles and series points {t_us, value} in microseconds.
+
+Exit codes: 0 success; 2 bad input (one line on stderr says what).";
+
+fn is_help(a: &str) -> bool {
+    matches!(a, "--help" | "-h" | "help")
+}
 
 fn main() -> ExitCode {
     match run(std::env::args().skip(1).collect()) {
@@ -39,13 +65,19 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Vec<String>) -> Result<String, String> {
+    // Asking for help is not an error, wherever it is asked: `replica-sim run --help` too.
+    if args.first().is_some_and(|a| is_help(a))
+        || (args.len() == 2 && matches!(args[1].as_str(), "--help" | "-h"))
+    {
+        return Ok(format!("{USAGE}\n{HELP}"));
+    }
     let mut it = args.into_iter();
     match it.next().as_deref() {
         Some("run") => run_scenario(it),
         Some("link") => link(it),
         Some("presets") => list_presets(it),
         Some("sweep") => sweep(it.collect()),
-        Some("--help") | Some("-h") | None => Err(USAGE.into()),
+        None => Err(USAGE.into()),
         Some(other) => Err(format!("unknown command {other:?}; {USAGE}")),
     }
 }

@@ -40,6 +40,8 @@ use std::rc::Rc;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Anomaly {
+    /// When it was found (µs of virtual time; JSON names carry the unit).
+    #[serde(rename = "t_us")]
     pub t: Time,
     #[serde(flatten)]
     pub kind: AnomalyKind,

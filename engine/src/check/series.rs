@@ -22,7 +22,26 @@ pub struct Series {
     pub name: String,
     /// What the values measure ("entries", "ms", "share").
     pub unit: &'static str,
+    /// In JSON, `[{"t_us": …, "value": …}, …]`: every time carries its unit in its name.
+    #[serde(serialize_with = "points_with_units")]
     pub points: Vec<(Time, f64)>,
+}
+
+fn points_with_units<S: serde::Serializer>(
+    points: &[(Time, f64)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    #[derive(Serialize)]
+    struct Point {
+        t_us: Time,
+        value: f64,
+    }
+    let mut seq = s.serialize_seq(Some(points.len()))?;
+    for &(t_us, value) in points {
+        seq.serialize_element(&Point { t_us, value })?;
+    }
+    seq.end()
 }
 
 /// One node's replication lag at a moment.
@@ -32,6 +51,7 @@ pub struct Lag {
     /// in the cluster that this node has not applied.
     pub entries: u64,
     /// Single-leader: how long the oldest entry it lacks has existed (0 when up to date).
+    #[serde(rename = "age_us")]
     pub age: Time,
 }
 
