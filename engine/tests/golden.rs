@@ -307,7 +307,7 @@ fn last_write_wins_under_skew_discards_the_causally_later_write() {
         .iter()
         .filter_map(|a| match &a.kind {
             AnomalyKind::Discarded { op, by, why } => {
-                Some((*op, *by, why.contains("causally later")))
+                Some((*op, *by, why.contains("an earlier write won")))
             }
             _ => None,
         })
