@@ -1519,6 +1519,369 @@ mod tests {
         assert!(live.on_complete(&fresh, None).is_empty());
     }
 
+    /// A multi-leader or leaderless write: invoked at `t.0`, accepted with `dot` and the causal
+    /// `context` its writer carried, acknowledged at `t.1` (or still pending when `acked` is
+    /// false).
+    struct VWrite {
+        id: OpId,
+        client: ClientId,
+        t: (Time, Time),
+        dot: Dot,
+        context: &'static [(NodeId, u64)],
+    }
+
+    fn vop(w: &VWrite, result: OpResult) -> Operation {
+        let kind = OpKind::Write {
+            key: "k".into(),
+            value: w.id.to_string(),
+        };
+        let mut o = op(w.id, w.client, kind, w.t, result);
+        if o.result == OpResult::Pending {
+            o.complete = None;
+        }
+        o
+    }
+
+    fn written(w: &VWrite) -> OpResult {
+        OpResult::Written {
+            lsn: 0,
+            epoch: 0,
+            dot: Some(w.dot),
+        }
+    }
+
+    /// Invokes and accepts `w` (not yet acknowledged).
+    fn start(live: &mut Live, w: &VWrite) {
+        live.on_invoke(&vop(w, OpResult::Pending));
+        live.on_accepted(w.id, Some(w.dot));
+        live.on_context(w.id, Vv(w.context.iter().copied().collect()));
+    }
+
+    /// Acknowledges `w`; returns what the checkers found.
+    fn ack(live: &mut Live, w: &VWrite) -> Vec<AnomalyKind> {
+        live.on_complete(&vop(w, written(w)), None)
+    }
+
+    /// Runs `l` and `w` (both acknowledged, in the order of their acknowledgements), reports
+    /// that `rule` replaced `l` by `w`, and returns the verdict and the anomalies.
+    fn judge(l: VWrite, w: VWrite, rule: Resolution) -> (Overwrite, Vec<AnomalyKind>) {
+        let mut live = Live::default();
+        let (first, second) = if l.t.1 <= w.t.1 { (&l, &w) } else { (&w, &l) };
+        start(&mut live, first);
+        if second.t.0 < first.t.1 {
+            start(&mut live, second);
+            assert!(ack(&mut live, first).is_empty());
+        } else {
+            assert!(ack(&mut live, first).is_empty());
+            start(&mut live, second);
+        }
+        assert!(ack(&mut live, second).is_empty());
+        let found: Vec<AnomalyKind> = live.on_overwritten(l.id, w.id, rule).into_iter().collect();
+        (live.overwritten(l.id).expect("judged").how, found)
+    }
+
+    #[test]
+    fn the_same_clients_later_write_supersedes_its_earlier_one() {
+        // Overlapping in time (the client did not wait), but the later write carried the
+        // earlier one in its session context: it came after it.
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 0,
+            t: (200, 400),
+            dot: (0, 2),
+            context: &[(0, 1)],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Superseded);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_write_after_reading_another_supersedes_it() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (250, 400),
+            dot: (1, 1),
+            context: &[(0, 1)],
+        };
+        assert_eq!(
+            judge(l, w, Resolution::HighestReplica).0,
+            Overwrite::Superseded
+        );
+    }
+
+    #[test]
+    fn a_write_invoked_after_the_other_was_acknowledged_supersedes_it() {
+        // Causally unrelated (neither writer saw the other), but ordered in real time.
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (300, 400),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Superseded);
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn an_earlier_write_that_wins_loses_the_later_one_to_clock_skew() {
+        // In real time: w was acknowledged before l began, and still won.
+        let w = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let l = VWrite {
+            id: 2,
+            client: 1,
+            t: (300, 400),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::EarlierWon);
+        let [AnomalyKind::Discarded { op: 2, by: 1, why }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert!(
+            why.contains("earlier write won") && why.contains("clock skew"),
+            "{why}"
+        );
+        // Causally: l's writer had seen w (they overlap in time).
+        let w = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let l = VWrite {
+            id: 2,
+            client: 1,
+            t: (200, 400),
+            dot: (1, 1),
+            context: &[(0, 1)],
+        };
+        let (how, found) = judge(l, w, Resolution::HighestReplica);
+        assert_eq!(how, Overwrite::EarlierWon);
+        let [AnomalyKind::Discarded { why, .. }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert!(why.contains("higher-numbered node"), "{why}");
+    }
+
+    #[test]
+    fn truly_concurrent_writes_lose_one_to_last_write_wins() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (150, 350),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Concurrent);
+        let [AnomalyKind::Discarded { op: 1, by: 2, why }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert_eq!(why, "a concurrent write won under last-write-wins");
+    }
+
+    #[test]
+    fn a_pending_loser_is_judged_when_it_completes_and_never_lost_unacknowledged() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (150, 250),
+            dot: (1, 1),
+            context: &[],
+        };
+        // Acknowledged after being replaced: lost, reported at its acknowledgement.
+        let mut live = Live::default();
+        start(&mut live, &l);
+        start(&mut live, &w);
+        assert!(ack(&mut live, &w).is_empty());
+        assert_eq!(live.on_overwritten(1, 2, Resolution::LastWriteWins), None);
+        let found = ack(&mut live, &l);
+        assert!(
+            matches!(
+                found.as_slice(),
+                [AnomalyKind::Discarded { op: 1, by: 2, .. }]
+            ),
+            "{found:?}"
+        );
+        // Never acknowledged: no anomaly, and its fate is indeterminate, not lost.
+        let mut live = Live::default();
+        start(&mut live, &l);
+        start(&mut live, &w);
+        assert_eq!(live.on_overwritten(1, 2, Resolution::LastWriteWins), None);
+        let timed_out = OpResult::Indeterminate {
+            reason: "timed out".into(),
+        };
+        let found = live.on_complete(&vop(&l, timed_out.clone()), None);
+        assert!(found.is_empty(), "{found:?}");
+        let mut history = History::default();
+        history.push(vop(&l, timed_out));
+        let fates = fates(&history, &[], None, &live);
+        assert_eq!(fates[0].fate, Fate::Indeterminate);
+    }
+
+    #[test]
+    fn conflicts_are_only_between_writes_that_did_not_see_each_other() {
+        let mut live = Live::default();
+        let a = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let b = VWrite {
+            id: 2,
+            client: 0,
+            t: (300, 400),
+            dot: (0, 2),
+            context: &[(0, 1)],
+        };
+        let c = VWrite {
+            id: 3,
+            client: 1,
+            t: (350, 450),
+            dot: (1, 1),
+            context: &[],
+        };
+        for w in [&a, &b, &c] {
+            start(&mut live, w);
+            ack(&mut live, w);
+        }
+        // A store that lost track of a's context reports a and b: they are ordered.
+        assert_eq!(live.on_conflict("k".into(), vec![1, 2]), None);
+        // b and c did not see each other; a is ordered before b and, in the causal sense,
+        // concurrent with c (c's writer never saw it).
+        assert_eq!(
+            live.on_conflict("k".into(), vec![1, 2, 3]),
+            Some(AnomalyKind::Conflict {
+                key: "k".into(),
+                writes: vec![1, 2, 3]
+            })
+        );
+        assert_eq!(
+            live.on_conflict("k".into(), vec![2, 3]).map(|a| a.name()),
+            Some("conflict")
+        );
+        // Reported once per set.
+        assert_eq!(live.on_conflict("k".into(), vec![2, 3]), None);
+    }
+
+    #[test]
+    fn a_lost_write_that_comes_back_is_retracted() {
+        let mut live = Live::default();
+        // Write #1 acknowledged by the leader of epoch 1 at (1, 2).
+        let w = write(1, 0, (100, 200), 2);
+        live.on_invoke(&w);
+        assert!(live.on_complete(&w, None).is_empty());
+        // n1 leads epoch 2 without it: lost.
+        let (lost, back) = live.on_new_leader(1, 2, |_| false);
+        assert_eq!(
+            lost,
+            vec![AnomalyKind::LostWrite {
+                op: 1,
+                leader: 1,
+                epoch: 2
+            }]
+        );
+        assert!(back.is_empty());
+        assert_eq!(live.declared_lost(1), Some((1, 2)));
+        // n0, which holds it, leads epoch 3: it is back.
+        let (lost, back) = live.on_new_leader(0, 3, |op| op == 1);
+        assert!(lost.is_empty());
+        assert_eq!(back, vec![1]);
+        assert_eq!(live.declared_lost(1), None);
+        assert!(!live.lost.contains(&1), "a read missing it is stale again");
+        // And lost again if a leader without it follows.
+        let (lost, _) = live.on_new_leader(2, 4, |_| false);
+        assert_eq!(lost.len(), 1);
+    }
+
+    #[test]
+    fn counts_leave_retracted_anomalies_out() {
+        let lost = AnomalyKind::LostWrite {
+            op: 1,
+            leader: 1,
+            epoch: 2,
+        };
+        let mut a = Anomaly::new(10, lost.clone());
+        a.retracted = Some(Retraction {
+            t: 20,
+            why: "back".into(),
+            event: 5,
+        });
+        let stale = AnomalyKind::StaleRead {
+            op: 3,
+            returned: None,
+            missed: 1,
+        };
+        let all = [a, Anomaly::new(30, lost), Anomaly::new(40, stale)];
+        let c = Counts::of(&all);
+        assert_eq!(c.get(Kind::LostWrite), 1);
+        assert_eq!(c.get(Kind::StaleRead), 1);
+        assert_eq!((c.retracted, c.total()), (1, 2));
+    }
+
+    #[test]
+    fn every_kind_has_its_place_a_name_and_words() {
+        let mut names = BTreeSet::new();
+        for (i, k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+            assert!(names.insert(k.name()), "{k:?}");
+            assert!(
+                !k.title().is_empty() && k.definition().ends_with('.'),
+                "{k:?}"
+            );
+        }
+        assert_eq!(names.len(), Kind::COUNT);
+    }
+
     #[test]
     fn percentiles_nearest_rank() {
         let p = Percentiles::of((1..=100).collect());
