@@ -374,7 +374,6 @@ pub fn fate_label(f: Fate) -> &'static str {
         Fate::Pending => "pending",
         Fate::Durable => "durable",
         Fate::Unavailable => "unavailable",
-        Fate::Superseded => "superseded",
         Fate::Lost => "LOST",
         Fate::Indeterminate => "unknown",
         Fate::Failed => "failed",
@@ -384,7 +383,7 @@ pub fn fate_label(f: Fate) -> &'static str {
 pub fn fate_class(w: &WriteFate) -> &'static str {
     match w.fate {
         Fate::Pending => "pending",
-        Fate::Durable | Fate::Superseded => "ok",
+        Fate::Durable => "ok",
         Fate::Unavailable => "unknown",
         Fate::Lost => "lost",
         Fate::Indeterminate => "unknown",

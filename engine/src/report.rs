@@ -62,7 +62,7 @@ pub fn summary(sim: &Simulation) -> String {
                     (OpResult::Written { .. }, Some(l)) => format!(", acked in {}", fmt_ms(l)),
                     _ => String::new(),
                 };
-                if matches!(f.fate, Fate::Lost | Fate::Superseded | Fate::Unavailable) {
+                if matches!(f.fate, Fate::Lost | Fate::Unavailable) {
                     took = format!("{took} ({})", f.why);
                 }
                 let _ = writeln!(

@@ -1109,14 +1109,12 @@ pub enum Fate {
     /// The client is still waiting.
     Pending,
     /// Acknowledged, and held by a node that is up (with a single leader: in the log of the
-    /// newest leader).
+    /// newest leader). A write overwritten by one that came after it is durable too: it took
+    /// effect, in its place in the order of writes.
     Durable,
     /// Acknowledged and held, but only by nodes that are down now: it is back when one of them
     /// restarts.
     Unavailable,
-    /// Acknowledged, then overwritten by a write that came after it (multi-leader,
-    /// leaderless): an ordinary overwrite, not a loss.
-    Superseded,
     /// Acknowledged, but a leader was elected without it, or conflict resolution threw it away
     /// for a write that did not come after it, or no node holds it.
     Lost,
@@ -1133,7 +1131,6 @@ impl Fate {
             Fate::Pending => "pending",
             Fate::Durable => "durable",
             Fate::Unavailable => "unavailable",
-            Fate::Superseded => "superseded",
             Fate::Lost => "LOST",
             Fate::Indeterminate => "indeterminate",
             Fate::Failed => "failed",
@@ -1207,7 +1204,15 @@ pub fn fates(
                             Fate::Lost,
                             format!("discarded in favour of #{}: {why}", o.by),
                         ),
-                        None => (Fate::Superseded, format!("superseded by #{}", o.by)),
+                        None => (
+                            Fate::Durable,
+                            format!(
+                                "superseded by #{}, which came after it; held by {} of {} nodes",
+                                o.by,
+                                holders.len(),
+                                nodes.len()
+                            ),
+                        ),
                     },
                     None if present && holders.iter().any(up) => (
                         Fate::Durable,
@@ -1300,8 +1305,6 @@ pub struct Metrics {
     pub writes: usize,
     pub writes_acked: usize,
     pub writes_lost: usize,
-    /// Acknowledged writes overwritten by a write that came after them (not lost).
-    pub writes_superseded: usize,
     /// Acknowledged writes held only by nodes that are down now.
     pub writes_unavailable: usize,
     pub writes_indeterminate: usize,
@@ -1382,7 +1385,6 @@ pub fn metrics(
         writes: fates.len(),
         writes_acked: fates.iter().filter(|w| w.acked).count(),
         writes_lost: count(Fate::Lost),
-        writes_superseded: count(Fate::Superseded),
         writes_unavailable: count(Fate::Unavailable),
         writes_indeterminate: count(Fate::Indeterminate),
         writes_failed: count(Fate::Failed),
