@@ -658,3 +658,31 @@ fn truly_concurrent_writers_lose_a_write_to_last_write_wins() {
     assert_eq!(read_values(&sim, 4), vec!["c"]);
     assert_eq!(read_values(&sim, 7), vec!["2"]);
 }
+
+/// A write whose only copy is on a down node is not called durable; a hint is not a copy.
+#[test]
+fn only_copies_on_down_nodes_and_hints_are_told_apart() {
+    let sim = run("ll-only-copy-down");
+    let f = &sim.fates()[0];
+    assert_eq!((f.fate, f.holders.clone()), (Fate::Unavailable, vec![0]));
+    assert_eq!(
+        f.why,
+        "held only by n0, which is down: back when it restarts"
+    );
+    assert_eq!(sim.metrics().writes_unavailable, 1);
+    // While n3 is down, a stand-in keeps the write as a hint for it: listed apart.
+    let mut sim = run("ll-hinted-handoff");
+    sim.seek(800_000);
+    let f = &sim.fates()[0];
+    assert_eq!(
+        (f.fate, f.holders.clone(), f.hint_holders.clone()),
+        (Fate::Durable, vec![1, 4], vec![2])
+    );
+    // Once handed off, n3 stores it and nobody keeps a hint.
+    sim.seek(sim.scenario().end());
+    let f = &sim.fates()[0];
+    assert_eq!(
+        (f.holders.clone(), f.hint_holders.clone()),
+        (vec![1, 3, 4], vec![])
+    );
+}

@@ -1230,13 +1230,16 @@ pub fn fates(
                             crate::sort::set(holders.iter().chain(&hint_holders).copied())
                                 .into_iter()
                                 .collect();
-                        (
-                            Fate::Unavailable,
-                            format!(
-                                "held only by {}, down now: back when one of them restarts",
+                        let why = match on.as_slice() {
+                            [n] => {
+                                format!("held only by n{n}, which is down: back when it restarts")
+                            }
+                            _ => format!(
+                                "held only by {}, all down: back when one of them restarts",
                                 node_list(&on)
                             ),
-                        )
+                        };
+                        (Fate::Unavailable, why)
                     }
                     None => match (authority, live.declared_lost(op.id)) {
                         (_, Some((leader, epoch))) | (Some((epoch, leader)), None) => (
@@ -1323,6 +1326,8 @@ pub struct Metrics {
     pub lost_write_anomalies: usize,
     /// Anomalies retracted later (lost writes that came back).
     pub retracted: usize,
+    /// Every anomaly standing, of any kind (retracted ones left out): [`Counts::total`].
+    pub anomalies: usize,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
     /// Successful operations per second of virtual time.
@@ -1400,6 +1405,7 @@ pub fn metrics(
         consistent_prefix: kinds(Kind::ConsistentPrefix),
         lost_write_anomalies: kinds(Kind::LostWrite),
         retracted: counts.retracted,
+        anomalies: counts.total(),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
