@@ -278,8 +278,9 @@ impl AnomalyKind {
 }
 
 /// Anomalies counted per kind: the one count every panel, the CLI and the metrics use.
-/// Retracted anomalies are not counted as their kind, only as retracted.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// Retracted anomalies are not counted as their kind, only as retracted. In JSON: every kind's
+/// name with its count, and `retracted`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {
     by_kind: [usize; Kind::COUNT],
     /// Anomalies later retracted (a lost write that came back).
@@ -304,6 +305,18 @@ impl Counts {
     /// Every anomaly that stands (retracted ones left out).
     pub fn total(&self) -> usize {
         self.by_kind.iter().sum()
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(Kind::COUNT + 1))?;
+        for k in Kind::ALL {
+            m.serialize_entry(k.name(), &self.get(k))?;
+        }
+        m.serialize_entry("retracted", &self.retracted)?;
+        m.end()
     }
 }
 
