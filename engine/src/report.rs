@@ -1,7 +1,7 @@
 //! Reports of a run: the JSON the CLI prints, and a short text summary for golden tests.
 
 use crate::check::linear::{self, Verdict};
-use crate::check::{Counts, Fate};
+use crate::check::Fate;
 use crate::client::{OpKind, OpResult};
 use crate::sim::Simulation;
 use crate::types::fmt_ms;
@@ -16,7 +16,6 @@ pub fn json(sim: &Simulation, with_trace: bool) -> serde_json::Value {
         "history": sim.history(),
         "fates": sim.fates(),
         "anomalies": sim.anomalies(),
-        "anomaly_counts": Counts::of(sim.anomalies()),
         "metrics": sim.metrics(),
         "linearizability": linear::check_all(sim.history(), linear::DEFAULT_BUDGET),
         "series": sim.series(),

@@ -1341,6 +1341,9 @@ pub struct Metrics {
     pub retracted: usize,
     /// Every anomaly standing, of any kind (retracted ones left out): [`Counts::total`].
     pub anomalies: usize,
+    /// The standing anomalies per kind (the fields above are read from it), for tables that
+    /// list every kind ([`Kind::ALL`], [`Kind::title`]).
+    pub counts: Counts,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
     /// Successful operations per second of virtual time.
@@ -1419,6 +1422,7 @@ pub fn metrics(
         lost_write_anomalies: kinds(Kind::LostWrite),
         retracted: counts.retracted,
         anomalies: counts.total(),
+        counts: counts.clone(),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
