@@ -297,9 +297,17 @@ fn value_of(history: &History, write: Option<OpId>) -> String {
     }
 }
 
-/// One anomaly in a sentence.
-#[allow(unreachable_patterns)] // The engine may grow new anomaly kinds.
+/// One anomaly in a sentence, with its retraction if later events retracted it.
 pub fn anomaly_text(a: &Anomaly, history: &History) -> String {
+    let text = anomaly_sentence(a, history);
+    match &a.retracted {
+        Some(r) => format!("{text} Retracted at {}: {}.", time(r.t), r.why),
+        None => text,
+    }
+}
+
+/// The match is exhaustive on purpose: a new anomaly kind does not compile until it has words.
+fn anomaly_sentence(a: &Anomaly, history: &History) -> String {
     match &a.kind {
         AnomalyKind::StaleRead {
             op,
@@ -330,7 +338,7 @@ pub fn anomaly_text(a: &Anomaly, history: &History) -> String {
             )
         }
         AnomalyKind::Discarded { op, by, why } => {
-            // The engine says why in a clause such as "a concurrent write lost to
+            // The engine says why in a clause such as "a concurrent write won under
             // last-write-wins"; the sentence names the write itself.
             let why = why.strip_prefix("a ").unwrap_or(why);
             format!("Write #{op} discarded: {why} (write #{by} survived).")
@@ -358,7 +366,6 @@ pub fn anomaly_text(a: &Anomaly, history: &History) -> String {
         AnomalyKind::ConsistentPrefix { op, saw, missed } => format!(
             "Consistent prefix broken: read #{op} missed write #{missed}, although its client had              already seen write #{saw}, which depends on it (the answer before the question)."
         ),
-        _ => String::new(),
     }
 }
 
@@ -366,6 +373,7 @@ pub fn fate_label(f: Fate) -> &'static str {
     match f {
         Fate::Pending => "pending",
         Fate::Durable => "durable",
+        Fate::Unavailable => "unavailable",
         Fate::Lost => "LOST",
         Fate::Indeterminate => "unknown",
         Fate::Failed => "failed",
@@ -376,6 +384,7 @@ pub fn fate_class(w: &WriteFate) -> &'static str {
     match w.fate {
         Fate::Pending => "pending",
         Fate::Durable => "ok",
+        Fate::Unavailable => "unknown",
         Fate::Lost => "lost",
         Fate::Indeterminate => "unknown",
         Fate::Failed => "failed",
@@ -544,17 +553,17 @@ mod tests {
 
     #[test]
     fn new_anomalies_in_words() {
-        let a = |kind| Anomaly { t: 0, kind };
+        let a = |kind| Anomaly::new(0, kind);
         assert_eq!(
             anomaly_text(
                 &a(AnomalyKind::Discarded {
                     op: 7,
                     by: 9,
-                    why: "a concurrent write lost to last-write-wins".into()
+                    why: "a concurrent write won under last-write-wins".into()
                 }),
                 &History::default()
             ),
-            "Write #7 discarded: concurrent write lost to last-write-wins (write #9 survived)."
+            "Write #7 discarded: concurrent write won under last-write-wins (write #9 survived)."
         );
         assert_eq!(
             anomaly_text(

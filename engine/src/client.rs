@@ -24,8 +24,10 @@ pub struct Client {
     pub leader_hint: NodeId,
     /// Operations written by the workload generator so far (for unique values).
     pub generated: u64,
-    /// Per key, the version vector of what this client last read or wrote: the context it
-    /// sends with its next write (multi-leader, leaderless).
+    /// Per key, the merge of every version vector this client has read or written: its
+    /// session's causal context (as Dynamo and Riak clients carry), sent with its next write of
+    /// the key so that the write comes after everything the session saw (multi-leader,
+    /// leaderless).
     pub contexts: BTreeMap<String, Vv>,
 }
 

@@ -6,7 +6,7 @@
 
 use crate::rng::Rng;
 use crate::store::{Cell, Entry};
-use crate::strategy::versioned::{Dot, Version, Vv};
+use crate::strategy::versioned::{Dot, Resolution, Version, Vv};
 use crate::types::{MsgKind, NodeId, OpId, Role, Time};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -76,11 +76,20 @@ pub enum Effect {
         /// The write's dot (multi-leader, leaderless).
         dot: Option<Dot>,
     },
-    /// Report that conflict resolution threw away write `write` in favour of `by`.
+    /// Report the causal context of a write this node just accepted (multi-leader, leaderless):
+    /// the version vector of everything its writer had seen of the key, without the write's own
+    /// dot. The checkers judge with it which writes came before which.
+    Context {
+        write: OpId,
+        context: Vv,
+    },
+    /// Report that conflict resolution (`rule`) replaced write `write` by `by`, which did not
+    /// carry it in its version vector. Whether that lost `write` or merely overwrote it is the
+    /// checkers' verdict (see `check::Live::on_overwritten`).
     Discarded {
         write: OpId,
         by: OpId,
-        why: &'static str,
+        rule: Resolution,
     },
     /// Report concurrent writes to one key.
     Conflict {

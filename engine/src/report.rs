@@ -1,7 +1,7 @@
 //! Reports of a run: the JSON the CLI prints, and a short text summary for golden tests.
 
 use crate::check::linear::{self, Verdict};
-use crate::check::{AnomalyKind, Fate};
+use crate::check::Fate;
 use crate::client::{OpKind, OpResult};
 use crate::sim::Simulation;
 use crate::types::fmt_ms;
@@ -51,20 +51,18 @@ pub fn summary(sim: &Simulation) -> String {
                     .iter()
                     .find(|f| f.op == op.id)
                     .expect("every write has a fate");
-                let holders: Vec<String> = f.holders.iter().map(|h| format!("n{h}")).collect();
+                let mut holders: Vec<String> = f.holders.iter().map(|h| format!("n{h}")).collect();
+                holders.extend(f.hint_holders.iter().map(|h| format!("n{h} (hint)")));
                 let fate = match f.fate {
-                    Fate::Pending => "pending",
-                    Fate::Durable => "durable",
-                    Fate::Lost => "LOST",
                     Fate::Indeterminate if f.present => "indeterminate (present)",
                     Fate::Indeterminate => "indeterminate (absent)",
-                    Fate::Failed => "failed",
+                    other => other.word(),
                 };
                 let mut took = match (&op.result, op.latency()) {
                     (OpResult::Written { .. }, Some(l)) => format!(", acked in {}", fmt_ms(l)),
                     _ => String::new(),
                 };
-                if f.fate == Fate::Lost {
+                if matches!(f.fate, Fate::Lost | Fate::Unavailable) {
                     took = format!("{took} ({})", f.why);
                 }
                 let _ = writeln!(
@@ -97,49 +95,21 @@ pub fn summary(sim: &Simulation) -> String {
         }
     }
     for a in sim.anomalies() {
-        let what = match &a.kind {
-            AnomalyKind::StaleRead {
-                op,
-                returned,
-                missed,
-            } => match returned {
-                Some(w) => format!("stale read #{op} returned write #{w}, missed #{missed}"),
-                None => format!("stale read #{op} returned nothing, missed #{missed}"),
-            },
-            AnomalyKind::LostWrite { op, leader, epoch } => {
-                format!("lost write #{op} (n{leader} leads epoch {epoch} without it)")
+        let what = a.kind.describe();
+        match &a.retracted {
+            None => {
+                let _ = writeln!(s, "anomaly at {}: {what}", fmt_ms(a.t));
             }
-            AnomalyKind::Discarded { op, by, why } => {
-                format!("write #{op} discarded for #{by}: {why}")
+            Some(r) => {
+                let _ = writeln!(
+                    s,
+                    "anomaly at {}: {what} (retracted at {}: {})",
+                    fmt_ms(a.t),
+                    fmt_ms(r.t),
+                    r.why
+                );
             }
-            AnomalyKind::Conflict { key, writes } => {
-                let ws: Vec<String> = writes.iter().map(|w| format!("#{w}")).collect();
-                format!("conflict on {key}: {}", ws.join(" vs "))
-            }
-            AnomalyKind::OutOfOrder {
-                node,
-                write,
-                missing,
-            } => {
-                format!("n{node} applied #{write} before #{missing}, which it depends on")
-            }
-            AnomalyKind::ReadYourWrites { op, missed } => {
-                format!("read #{op} missed its own client's write #{missed}")
-            }
-            AnomalyKind::MonotonicRead { op, earlier } => {
-                format!("read #{op} went back in time from read #{earlier}")
-            }
-            AnomalyKind::ConsistentPrefix { op, saw, missed } => {
-                format!("read #{op} missed #{missed}, although its client saw #{saw}, which depends on it")
-            }
-            AnomalyKind::SplitBrain { nodes, epochs } => {
-                format!(
-                    "split brain: n{} (epoch {}) and n{} (epoch {})",
-                    nodes[0], epochs[0], nodes[1], epochs[1]
-                )
-            }
-        };
-        let _ = writeln!(s, "anomaly at {}: {what}", fmt_ms(a.t));
+        }
     }
     // Linearizability, only where a key is not (or could not be decided).
     for (key, v) in linear::check_all(sim.history(), linear::DEFAULT_BUDGET) {

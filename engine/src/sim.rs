@@ -43,7 +43,7 @@ use crate::net::Network;
 use crate::node::{Ctx, Effect, Input, Msg, Reply, TimerKind};
 use crate::rng::Rng;
 use crate::scenario::{Action, Config, ReadFrom, Scenario, Scheduled, Strategy};
-use crate::strategy::versioned::{Dot, VStore, Vv};
+use crate::strategy::versioned::{VStore, Vv};
 use crate::strategy::NodeLogic;
 use crate::trace::{DropCause, TraceEvent, TraceKind};
 use crate::types::{Addr, ClientId, MsgId, MsgKind, NodeId, OpId, Role, Time, MS};
@@ -250,10 +250,6 @@ struct World {
     stats: Stats,
     /// Writes accepted by a leader or coordinator so far.
     accepted: u64,
-    /// Which write each dot names.
-    dots: BTreeMap<Dot, OpId>,
-    /// Writes thrown away by conflict resolution: write -> (winner, why).
-    discarded: BTreeMap<OpId, (OpId, &'static str)>,
     /// Replication lag of every node, sampled every so often (not part of the trace).
     lag: LagSampler,
 }
@@ -515,6 +511,14 @@ impl Simulation {
             }
             world.history = history;
             world.anomalies = future.anomalies.range(cp.anomalies.0, cp.anomalies.1);
+            // Retractions are the one change made to an anomaly after it was raised: those made
+            // after the checkpoint have not happened yet (the run makes them again).
+            let events = world.stats.events;
+            for a in world.anomalies.iter_mut() {
+                if a.retracted.as_ref().is_some_and(|r| r.event > events) {
+                    a.retracted = None;
+                }
+            }
         } else {
             // Further back than the history kept at the furthest point reached: the history
             // starts again at the first operation pending then, and the anomalies at that
@@ -672,13 +676,7 @@ impl Simulation {
             Strategy::SingleLeader(_) => w.leaders.last_key_value().map(|(e, n)| (*e, *n)),
             _ => None,
         };
-        check::fates(
-            &w.history,
-            &w.nodes,
-            authority,
-            w.anomalies.items(),
-            &w.discarded,
-        )
+        check::fates(&w.history, &w.nodes, authority, &w.checker)
     }
 
     /// Summary metrics of the run so far.
@@ -1061,8 +1059,6 @@ impl World {
             checker: check::Live::default(),
             stats: Stats::default(),
             accepted: 0,
-            dots: BTreeMap::new(),
-            discarded: BTreeMap::new(),
             lag: LagSampler::default(),
         };
         if let Strategy::MultiLeader(ml) = &w.cfg.strategy {
@@ -1431,44 +1427,26 @@ impl World {
                     )
                 }
             }
+            // The reports below are facts; the checkers judge them (`check::Live`).
             Effect::Accepted { write, dot } => {
                 self.accepted += 1;
-                if let Some(d) = dot {
-                    self.dots.insert(d, write);
-                }
+                self.checker.on_accepted(write, dot);
                 self.detect_split_brain(node, trace);
             }
-            Effect::Discarded { write, by, why } => {
-                if let std::collections::btree_map::Entry::Vacant(e) = self.discarded.entry(write) {
-                    e.insert((by, why));
-                    self.checker.lost.insert(write);
-                    self.anomaly(
-                        AnomalyKind::Discarded {
-                            op: write,
-                            by,
-                            why: why.to_string(),
-                        },
-                        trace,
-                    );
+            Effect::Context { write, context } => self.checker.on_context(write, context),
+            Effect::Discarded { write, by, rule } => {
+                if let Some(a) = self.checker.on_overwritten(write, by, rule) {
+                    self.anomaly(a, trace);
                 }
             }
             Effect::Conflict { key, writes } => {
-                if self.checker.conflicts_seen.insert(writes.clone()) {
-                    self.anomaly(AnomalyKind::Conflict { key, writes }, trace);
+                if let Some(a) = self.checker.on_conflict(key, writes) {
+                    self.anomaly(a, trace);
                 }
             }
             Effect::Overtook { write, missing } => {
-                if let Some(&before) = self.dots.get(&missing) {
-                    if self.checker.overtakes_seen.insert((node, write)) {
-                        self.anomaly(
-                            AnomalyKind::OutOfOrder {
-                                node,
-                                write,
-                                missing: before,
-                            },
-                            trace,
-                        );
-                    }
+                if let Some(a) = self.checker.on_overtook(node, write, missing) {
+                    self.anomaly(a, trace);
                 }
             }
         }
@@ -1489,54 +1467,46 @@ impl World {
             .filter(|(_, n)| n.role() == Role::Leader)
             .map(|(i, n)| (i, n.durable.epoch))
             .collect();
-        for (other, epoch) in others {
-            if self
-                .checker
-                .split_brain_seen
-                .insert((my_epoch.min(epoch), my_epoch.max(epoch)))
-            {
-                self.anomaly(
-                    AnomalyKind::SplitBrain {
-                        nodes: vec![node.min(other), node.max(other)],
-                        epochs: vec![my_epoch.min(epoch), my_epoch.max(epoch)],
-                    },
-                    trace,
-                );
-            }
+        for a in self.checker.on_leader_write(node, my_epoch, &others) {
+            self.anomaly(a, trace);
         }
     }
 
-    /// A new leader does not hold some acknowledged writes: they are lost (as of now).
+    /// A new leader: the checkers judge which acknowledged writes it lacks (lost, as of now)
+    /// and which writes declared lost earlier it holds (back: their anomalies are retracted).
     fn on_new_leader(&mut self, node: NodeId, epoch: u64, trace: &mut Vec<TraceEvent>) {
         let logic = &self.nodes[node as usize].logic;
         if logic.single().is_none() {
             return;
         }
-        // (From the checkers' list rather than the history, which after a seek far back may
-        // hold fewer operations than a straight run's.)
-        let lost: Vec<OpId> = self
+        let (lost, back) = self
             .checker
-            .acked_log_writes()
-            .into_iter()
-            .filter(|op| !logic.holds(*op) && !self.checker.lost.contains(op))
-            .collect();
-        for op in lost {
-            self.checker.lost.insert(op);
-            self.anomaly(
-                AnomalyKind::LostWrite {
-                    op,
-                    leader: node,
-                    epoch,
-                },
-                trace,
-            );
+            .on_new_leader(node, epoch, |op| logic.holds(op));
+        for op in back {
+            let why = format!("n{node} leads epoch {epoch} with it");
+            // The newest standing declaration about this write (an older one may have been
+            // retracted already, or forgotten with the oldest history).
+            let declared = self.anomalies.iter_mut().rev().find(|a| {
+                a.retracted.is_none()
+                    && matches!(a.kind, AnomalyKind::LostWrite { op: o, .. } if o == op)
+            });
+            if let Some(a) = declared {
+                a.retracted = Some(check::Retraction {
+                    t: self.now,
+                    why,
+                    event: self.stats.events,
+                });
+            }
+        }
+        for a in lost {
+            self.anomaly(a, trace);
         }
     }
 
     fn anomaly(&mut self, kind: AnomalyKind, trace: &mut Vec<TraceEvent>) {
         let index = self.anomalies.end();
         *self.totals.ops.anomalies.entry(kind.name()).or_default() += 1;
-        self.anomalies.push(Anomaly { t: self.now, kind });
+        self.anomalies.push(Anomaly::new(self.now, kind));
         self.emit(trace, TraceKind::Anomaly { index });
     }
 
@@ -1774,9 +1744,11 @@ impl World {
                 if let Strategy::SingleLeader(_) = self.cfg.strategy {
                     c.leader_hint = from;
                 }
+                // The session's causal context grows by what it wrote (Dynamo/Riak contexts): a
+                // later write of this client then comes after this one.
                 if let Some(vv) = &vv {
-                    c.contexts
-                        .insert(self.history[op].kind.key().to_string(), vv.clone());
+                    let key = self.history[op].kind.key().to_string();
+                    c.contexts.entry(key).or_default().merge(vv);
                 }
                 self.complete(op, OpResult::Written { lsn, epoch, dot }, trace)
             }
@@ -1788,11 +1760,15 @@ impl World {
                 others,
                 vv,
             } => {
+                // ... and by what it read, so that a write after a read comes after the writes
+                // the read returned.
                 if let Some(vv) = &vv {
                     let key = self.history[op].kind.key().to_string();
                     self.clients[client as usize]
                         .contexts
-                        .insert(key, vv.clone());
+                        .entry(key)
+                        .or_default()
+                        .merge(vv);
                 }
                 self.complete(
                     op,
@@ -1838,26 +1814,18 @@ impl World {
         let client = o.client;
         self.totals.completed(&self.history[op]);
         self.emit(trace, TraceKind::Completed { op, client });
-        if let (OpResult::Written { epoch, .. }, Strategy::SingleLeader(_)) =
-            (&self.history[op].result, &self.cfg.strategy)
-        {
-            let epoch = *epoch;
-            // Acknowledged by a leader that has already been superseded, by one without it.
-            if let Some((&newest, &leader)) = self.leaders.last_key_value() {
-                let holds = self.nodes[leader as usize].logic.holds(op);
-                if newest > epoch && !holds && self.checker.lost.insert(op) {
-                    self.anomaly(
-                        AnomalyKind::LostWrite {
-                            op,
-                            leader,
-                            epoch: newest,
-                        },
-                        trace,
-                    );
-                }
-            }
-        }
-        let found = self.checker.on_complete(&self.history[op]);
+        let newest = match (&self.history[op].result, &self.cfg.strategy) {
+            (OpResult::Written { .. }, Strategy::SingleLeader(_)) => self
+                .leaders
+                .last_key_value()
+                .map(|(&epoch, &leader)| check::NewestLeader {
+                    epoch,
+                    node: leader,
+                    holds: self.nodes[leader as usize].logic.holds(op),
+                }),
+            _ => None,
+        };
+        let found = self.checker.on_complete(&self.history[op], newest);
         for kind in found {
             self.anomaly(kind, trace);
         }
@@ -1888,8 +1856,6 @@ impl World {
         self.anomalies.forget_before(first);
         self.since = since;
         self.checker.forget(cut, since);
-        self.dots.retain(|_, w| *w >= cut);
-        self.discarded.retain(|w, _| *w >= cut);
         for n in &mut self.nodes {
             n.logic.forget_writes_before(cut);
         }

@@ -43,6 +43,9 @@ impl<T> Window<T> {
     pub fn iter(&self) -> std::slice::Iter<'_, T> {
         self.items.iter()
     }
+    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        self.items.iter_mut()
+    }
     /// How many items are kept.
     pub fn len(&self) -> usize {
         self.items.len()

@@ -80,6 +80,24 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, .. ProptestConfig::default() })]
 
     #[test]
+    fn standing_anomalies_and_fates_agree(s in any_scenario()) {
+        // A write an anomaly calls lost (and not retracted) has the fate lost, and only an
+        // acknowledged write is ever called discarded: one definition, two views.
+        let mut sim = Simulation::new(s.clone());
+        sim.run_until(s.end());
+        let fates = sim.fates();
+        for a in sim.anomalies().iter().filter(|a| a.retracted.is_none()) {
+            let op = match a.kind {
+                AnomalyKind::LostWrite { op, .. } | AnomalyKind::Discarded { op, .. } => op,
+                _ => continue,
+            };
+            let Some(f) = fates.iter().find(|f| f.op == op) else { continue };
+            prop_assert!(f.acked, "{:?} of an unacknowledged write; scenario:\n{}", a, show(&s));
+            prop_assert_eq!(f.fate, Fate::Lost, "{:?}; scenario:\n{}", a, show(&s));
+        }
+    }
+
+    #[test]
     fn same_scenario_same_trace(s in any_scenario()) {
         let mut a = Simulation::new(s.clone());
         let mut b = Simulation::new(s.clone());

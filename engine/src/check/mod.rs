@@ -4,12 +4,23 @@
 //! - **stale read**: a read returned a value older than one whose write was acknowledged before
 //!   the read began (writes already lost in a failover do not count: that is a lost write).
 //! - **lost write**: a write was acknowledged, and then a leader was elected whose log does not
-//!   hold it. From then on the replicated history goes on without it.
+//!   hold it. From then on the replicated history goes on without it. Should a leader that holds
+//!   it be elected again later, the write has come back: the anomaly is *retracted* (it stays in
+//!   the list, marked with when and why, and no count includes it) and the write's fate is
+//!   judged again.
 //! - **split brain**: two nodes, each believing it leads (in different epochs), accepted writes
 //!   at overlapping times.
-//! - **discarded write**: conflict resolution (last-write-wins, highest replica) threw a write
-//!   away; it counts as lost.
-//! - **conflict**: writes to one key that did not see each other (concurrent version vectors).
+//! - **discarded write**: conflict resolution (last-write-wins, highest replica) replaced an
+//!   acknowledged write `L` by a write `W` that did not carry it in its version vector, and `W`
+//!   did not come after `L`: either `W` came before `L` (it was acknowledged before `L` was
+//!   invoked, or `L`'s writer had seen it) and still won (a skewed clock, a higher node number),
+//!   or the two were concurrent (neither came before the other). It counts as lost. When `W`
+//!   came after `L` (`L` was acknowledged before `W` was invoked, or `W`'s writer had seen `L`)
+//!   `L` was merely *superseded*: no anomaly. A write never acknowledged is never lost: its fate
+//!   stays indeterminate.
+//! - **conflict**: writes to one key that are concurrent in the sense of Dynamo and DDIA:
+//!   neither writer had seen the other write (by the causal contexts clients carry, see
+//!   `Client::contexts`), whatever their timing.
 //! - **out of order**: a replica applied a write before an earlier write to the same key that it
 //!   depends on (it overtook it on the way).
 //! - **read-your-writes**: a client's read missed a write the same client had been acknowledged
@@ -31,7 +42,7 @@ pub mod series;
 
 use crate::client::{History, OpKind, OpResult, Operation};
 use crate::sim::{NodeSlot, Stats};
-use crate::strategy::versioned::{Dot, Vv};
+use crate::strategy::versioned::{Dot, Resolution, Vv};
 use crate::types::ClientId;
 use crate::types::{NodeId, OpId, Time};
 use serde::Serialize;
@@ -45,6 +56,31 @@ pub struct Anomaly {
     pub t: Time,
     #[serde(flatten)]
     pub kind: AnomalyKind,
+    /// Set when later events showed the anomaly did not happen after all (a lost write came
+    /// back); counts leave it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retracted: Option<Retraction>,
+}
+
+impl Anomaly {
+    pub fn new(t: Time, kind: AnomalyKind) -> Self {
+        Anomaly {
+            t,
+            kind,
+            retracted: None,
+        }
+    }
+}
+
+/// When and why an anomaly was retracted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Retraction {
+    pub t: Time,
+    pub why: String,
+    /// The number of the event that retracted it, so that restoring a checkpoint taken before
+    /// that event can undo it (the anomaly list itself is not copied into checkpoints).
+    #[serde(skip)]
+    pub event: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -87,20 +123,289 @@ pub enum AnomalyKind {
     ConsistentPrefix { op: OpId, saw: OpId, missed: OpId },
 }
 
-impl AnomalyKind {
-    pub fn name(&self) -> &'static str {
+/// The kinds of anomaly, without their details: what counts are kept by and what the page
+/// explains. Every function below matches exhaustively, so a new kind does not compile until it
+/// has a name, a title and a definition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    StaleRead,
+    LostWrite,
+    SplitBrain,
+    Discarded,
+    Conflict,
+    OutOfOrder,
+    ReadYourWrites,
+    MonotonicRead,
+    ConsistentPrefix,
+}
+
+impl Kind {
+    /// How many kinds there are.
+    pub const COUNT: usize = 9;
+    /// Every kind, in [`Kind::index`] order.
+    pub const ALL: [Kind; Kind::COUNT] = [
+        Kind::StaleRead,
+        Kind::LostWrite,
+        Kind::SplitBrain,
+        Kind::Discarded,
+        Kind::Conflict,
+        Kind::OutOfOrder,
+        Kind::ReadYourWrites,
+        Kind::MonotonicRead,
+        Kind::ConsistentPrefix,
+    ];
+
+    /// The kind's place in [`Kind::ALL`] (and in [`Counts`]).
+    pub fn index(self) -> usize {
         match self {
-            AnomalyKind::StaleRead { .. } => "stale-read",
-            AnomalyKind::LostWrite { .. } => "lost-write",
-            AnomalyKind::SplitBrain { .. } => "split-brain",
-            AnomalyKind::Discarded { .. } => "discarded",
-            AnomalyKind::Conflict { .. } => "conflict",
-            AnomalyKind::OutOfOrder { .. } => "out-of-order",
-            AnomalyKind::ReadYourWrites { .. } => "read-your-writes",
-            AnomalyKind::MonotonicRead { .. } => "monotonic-read",
-            AnomalyKind::ConsistentPrefix { .. } => "consistent-prefix",
+            Kind::StaleRead => 0,
+            Kind::LostWrite => 1,
+            Kind::SplitBrain => 2,
+            Kind::Discarded => 3,
+            Kind::Conflict => 4,
+            Kind::OutOfOrder => 5,
+            Kind::ReadYourWrites => 6,
+            Kind::MonotonicRead => 7,
+            Kind::ConsistentPrefix => 8,
         }
     }
+
+    /// The kind's name in JSON and in the page's filters.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::StaleRead => "stale-read",
+            Kind::LostWrite => "lost-write",
+            Kind::SplitBrain => "split-brain",
+            Kind::Discarded => "discarded",
+            Kind::Conflict => "conflict",
+            Kind::OutOfOrder => "out-of-order",
+            Kind::ReadYourWrites => "read-your-writes",
+            Kind::MonotonicRead => "monotonic-read",
+            Kind::ConsistentPrefix => "consistent-prefix",
+        }
+    }
+
+    /// A short plural title, for tables of counts.
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::StaleRead => "stale reads",
+            Kind::LostWrite => "lost writes (failover)",
+            Kind::SplitBrain => "split brains",
+            Kind::Discarded => "writes lost to conflict resolution",
+            Kind::Conflict => "conflicts",
+            Kind::OutOfOrder => "out-of-order applies",
+            Kind::ReadYourWrites => "read-your-writes violations",
+            Kind::MonotonicRead => "monotonic-read violations",
+            Kind::ConsistentPrefix => "consistent-prefix violations",
+        }
+    }
+
+    /// What an anomaly of this kind means (the module documentation in one sentence).
+    pub fn definition(self) -> &'static str {
+        match self {
+            Kind::StaleRead => "A read returned an older value than one whose write had been acknowledged before the read began.",
+            Kind::LostWrite => "An acknowledged write is missing from the log of a newly elected leader, so the history goes on without it (retracted if a leader holding it is elected again).",
+            Kind::SplitBrain => "Two nodes, each believing it leads, accepted writes at the same time.",
+            Kind::Discarded => "Conflict resolution threw away an acknowledged write in favour of one that did not come after it: a concurrent write, or an earlier one that won by its clock or node number.",
+            Kind::Conflict => "Writes to one key whose writers had not seen each other's write (concurrent in the causal sense).",
+            Kind::OutOfOrder => "A replica applied a write before an earlier write to the same key that it depends on.",
+            Kind::ReadYourWrites => "A client's read missed a write the same client had already been acknowledged.",
+            Kind::MonotonicRead => "A client's read saw less of a key than one of its earlier reads.",
+            Kind::ConsistentPrefix => "A client saw a write but then missed an earlier write that it causally depends on.",
+        }
+    }
+}
+
+impl AnomalyKind {
+    pub fn kind(&self) -> Kind {
+        match self {
+            AnomalyKind::StaleRead { .. } => Kind::StaleRead,
+            AnomalyKind::LostWrite { .. } => Kind::LostWrite,
+            AnomalyKind::SplitBrain { .. } => Kind::SplitBrain,
+            AnomalyKind::Discarded { .. } => Kind::Discarded,
+            AnomalyKind::Conflict { .. } => Kind::Conflict,
+            AnomalyKind::OutOfOrder { .. } => Kind::OutOfOrder,
+            AnomalyKind::ReadYourWrites { .. } => Kind::ReadYourWrites,
+            AnomalyKind::MonotonicRead { .. } => Kind::MonotonicRead,
+            AnomalyKind::ConsistentPrefix { .. } => Kind::ConsistentPrefix,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// This anomaly in one line of plain words (the CLI summary and the golden files use it).
+    pub fn describe(&self) -> String {
+        match self {
+            AnomalyKind::StaleRead {
+                op,
+                returned,
+                missed,
+            } => match returned {
+                Some(w) => format!("stale read #{op} returned write #{w}, missed #{missed}"),
+                None => format!("stale read #{op} returned nothing, missed #{missed}"),
+            },
+            AnomalyKind::LostWrite { op, leader, epoch } => {
+                format!("lost write #{op} (n{leader} leads epoch {epoch} without it)")
+            }
+            AnomalyKind::Discarded { op, by, why } => {
+                format!("write #{op} discarded for #{by}: {why}")
+            }
+            AnomalyKind::Conflict { key, writes } => {
+                let ws: Vec<String> = writes.iter().map(|w| format!("#{w}")).collect();
+                format!("conflict on {key}: {}", ws.join(" vs "))
+            }
+            AnomalyKind::OutOfOrder {
+                node,
+                write,
+                missing,
+            } => format!("n{node} applied #{write} before #{missing}, which it depends on"),
+            AnomalyKind::ReadYourWrites { op, missed } => {
+                format!("read #{op} missed its own client's write #{missed}")
+            }
+            AnomalyKind::MonotonicRead { op, earlier } => {
+                format!("read #{op} went back in time from read #{earlier}")
+            }
+            AnomalyKind::ConsistentPrefix { op, saw, missed } => format!(
+                "read #{op} missed #{missed}, although its client saw #{saw}, which depends on it"
+            ),
+            AnomalyKind::SplitBrain { nodes, epochs } => format!(
+                "split brain: n{} (epoch {}) and n{} (epoch {})",
+                nodes[0], epochs[0], nodes[1], epochs[1]
+            ),
+        }
+    }
+}
+
+/// Anomalies counted per kind: the one count every panel, the CLI and the metrics use.
+/// Retracted anomalies are not counted as their kind, only as retracted. In JSON: every kind's
+/// name with its count, and `retracted`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    by_kind: [usize; Kind::COUNT],
+    /// Anomalies later retracted (a lost write that came back).
+    pub retracted: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(anomalies: impl IntoIterator<Item = &'a Anomaly>) -> Self {
+        let mut c = Counts::default();
+        for a in anomalies {
+            if a.retracted.is_some() {
+                c.retracted += 1;
+            } else {
+                c.by_kind[a.kind.kind().index()] += 1;
+            }
+        }
+        c
+    }
+    pub fn get(&self, k: Kind) -> usize {
+        self.by_kind[k.index()]
+    }
+    /// Every anomaly that stands (retracted ones left out).
+    pub fn total(&self) -> usize {
+        self.by_kind.iter().sum()
+    }
+}
+
+impl Serialize for Counts {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(Kind::COUNT + 1))?;
+        for k in Kind::ALL {
+            m.serialize_entry(k.name(), &self.get(k))?;
+        }
+        m.serialize_entry("retracted", &self.retracted)?;
+        m.end()
+    }
+}
+
+/// How a write replaced by conflict resolution relates to the write that replaced it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Overwrite {
+    /// The winner came after it (its writer had seen it, or it had been acknowledged before the
+    /// winner was invoked): an ordinary overwrite, nothing lost.
+    Superseded,
+    /// The winner came before it (it was acknowledged before this one was invoked, or this
+    /// one's writer had seen it) and still won: lost.
+    EarlierWon,
+    /// Neither came before the other: concurrent writes, one of which had to lose.
+    Concurrent,
+}
+
+/// The checkers' verdict on one write that conflict resolution replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Overwritten {
+    pub by: OpId,
+    pub how: Overwrite,
+    pub rule: Resolution,
+}
+
+impl Overwritten {
+    /// Why the write counts as lost (None: it was superseded, not lost).
+    pub fn lost_because(&self) -> Option<&'static str> {
+        let hr = self.rule == Resolution::HighestReplica;
+        match self.how {
+            Overwrite::Superseded => None,
+            Overwrite::EarlierWon if hr => {
+                Some("an earlier write won: it was accepted by a higher-numbered node")
+            }
+            Overwrite::EarlierWon => {
+                Some("an earlier write won: its timestamp was later (clock skew)")
+            }
+            Overwrite::Concurrent if hr => {
+                Some("a concurrent write won: it was accepted by a higher-numbered node")
+            }
+            Overwrite::Concurrent => Some("a concurrent write won under last-write-wins"),
+        }
+    }
+}
+
+/// What the checkers know of one write, to tell which writes came before which.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct WriteFacts {
+    invoke: Time,
+    /// When it was acknowledged, once it was.
+    acked: Option<Time>,
+    /// Its dot, once a node accepted it (multi-leader, leaderless).
+    dot: Option<Dot>,
+    /// Everything its writer had seen of the key when it was accepted (shared, so that
+    /// checkpoints copy a pointer).
+    context: Option<Rc<Vv>>,
+}
+
+impl WriteFacts {
+    /// Had this write's writer seen `other` (by the causal context it carried)?
+    fn saw(&self, other: &WriteFacts) -> bool {
+        match (&self.context, other.dot) {
+            (Some(c), Some(d)) => c.contains(d),
+            _ => false,
+        }
+    }
+}
+
+/// Whether `w` came after `l`, before it, or neither (see [`Overwrite`]).
+fn order(l: &WriteFacts, w: &WriteFacts) -> Overwrite {
+    if w.saw(l) || l.acked.is_some_and(|t| t < w.invoke) {
+        Overwrite::Superseded
+    } else if l.saw(w) || w.acked.is_some_and(|t| t < l.invoke) {
+        Overwrite::EarlierWon
+    } else {
+        Overwrite::Concurrent
+    }
+}
+
+/// The newest single-leader leader, as [`Live::on_complete`] needs it to judge a write
+/// acknowledged by a leader that had already been superseded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NewestLeader {
+    pub epoch: u64,
+    pub node: NodeId,
+    /// Whether its log holds the operation just completed.
+    pub holds: bool,
 }
 
 /// An acknowledged write as the stale-read check needs it.
@@ -179,11 +484,20 @@ struct Learned {
 /// State of the live checkers, part of the simulation's world.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Live {
-    pub split_brain_seen: BTreeSet<(u64, u64)>,
-    pub conflicts_seen: BTreeSet<Vec<OpId>>,
-    pub overtakes_seen: BTreeSet<(NodeId, OpId)>,
+    split_brain_seen: BTreeSet<(u64, u64)>,
+    conflicts_seen: BTreeSet<Vec<OpId>>,
+    overtakes_seen: BTreeSet<(NodeId, OpId)>,
     /// Writes known lost or discarded: a read that misses them is not stale.
     pub lost: BTreeSet<OpId>,
+    /// Single-leader writes declared lost and not retracted: the leader and epoch that lacked
+    /// them.
+    lost_at: BTreeMap<OpId, (NodeId, u64)>,
+    /// What is known of each write (from its invocation on), to order writes.
+    facts: BTreeMap<OpId, WriteFacts>,
+    /// Which write each dot names.
+    by_dot: BTreeMap<Dot, OpId>,
+    /// Writes replaced by conflict resolution, with the verdict (the first report counts).
+    overwritten: BTreeMap<OpId, Overwritten>,
     acked: BTreeMap<String, Vec<Acked>>,
     acked_dots: BTreeMap<String, BTreeMap<NodeId, Vec<AckedDot>>>,
     sessions: BTreeMap<(ClientId, String), Session>,
@@ -204,6 +518,15 @@ impl Live {
         let OpKind::Write { key, .. } = &op.kind else {
             return;
         };
+        self.facts.insert(
+            op.id,
+            WriteFacts {
+                invoke: op.invoke,
+                acked: None,
+                dot: None,
+                context: None,
+            },
+        );
         let key = self.key_id(key);
         let Some(f) = self.frontier.get(&op.client) else {
             return;
@@ -228,6 +551,161 @@ impl Live {
         let id = self.key_ids.len() as u32;
         self.key_ids.insert(key.to_string(), id);
         id
+    }
+
+    /// A node accepted write `write` (with its dot, multi-leader and leaderless).
+    pub fn on_accepted(&mut self, write: OpId, dot: Option<Dot>) {
+        let Some(d) = dot else {
+            return;
+        };
+        self.by_dot.insert(d, write);
+        if let Some(f) = self.facts.get_mut(&write) {
+            f.dot.get_or_insert(d);
+        }
+    }
+
+    /// The causal context write `write` was accepted with (see `node::Effect::Context`).
+    pub fn on_context(&mut self, write: OpId, context: Vv) {
+        if let Some(f) = self.facts.get_mut(&write) {
+            if f.context.is_none() {
+                f.context = Some(Rc::new(context));
+            }
+        }
+    }
+
+    /// Conflict resolution (`rule`) replaced `loser` by `winner`, which did not carry it.
+    /// Judges whether that lost `loser` (see the module documentation); returns the anomaly if
+    /// the loser was acknowledged (one still pending is judged when it completes, one never
+    /// acknowledged is indeterminate and never "lost").
+    pub fn on_overwritten(
+        &mut self,
+        loser: OpId,
+        winner: OpId,
+        rule: Resolution,
+    ) -> Option<AnomalyKind> {
+        if self.overwritten.contains_key(&loser) {
+            return None;
+        }
+        // A write no longer known (forgotten with the oldest history) is not judged.
+        let (l, w) = (self.facts.get(&loser)?, self.facts.get(&winner)?);
+        let verdict = Overwritten {
+            by: winner,
+            how: order(l, w),
+            rule,
+        };
+        let acked = l.acked.is_some();
+        self.overwritten.insert(loser, verdict);
+        let why = verdict.lost_because()?;
+        self.lost.insert(loser);
+        acked.then(|| AnomalyKind::Discarded {
+            op: loser,
+            by: winner,
+            why: why.to_string(),
+        })
+    }
+
+    /// The checkers' verdict on a write conflict resolution replaced, if any.
+    pub fn overwritten(&self, write: OpId) -> Option<&Overwritten> {
+        self.overwritten.get(&write)
+    }
+
+    /// Were writes `a` and `b` concurrent: had neither writer seen the other's write? Writes
+    /// no longer known are taken as the store found them (concurrent).
+    fn concurrent(&self, a: OpId, b: OpId) -> bool {
+        match (self.facts.get(&a), self.facts.get(&b)) {
+            (Some(x), Some(y)) => !x.saw(y) && !y.saw(x),
+            _ => true,
+        }
+    }
+
+    /// A store found `writes` to `key` concurrent by its version vectors. Returns the conflict
+    /// among those that truly are (each concurrent with another of them), once per set.
+    pub fn on_conflict(&mut self, key: String, writes: Vec<OpId>) -> Option<AnomalyKind> {
+        let writes: Vec<OpId> = writes
+            .iter()
+            .copied()
+            .filter(|a| writes.iter().any(|b| b != a && self.concurrent(*a, *b)))
+            .collect();
+        if writes.len() < 2 || !self.conflicts_seen.insert(writes.clone()) {
+            return None;
+        }
+        Some(AnomalyKind::Conflict { key, writes })
+    }
+
+    /// Node `node` applied `write` before the write with dot `missing`, which it depends on.
+    pub fn on_overtook(&mut self, node: NodeId, write: OpId, missing: Dot) -> Option<AnomalyKind> {
+        let before = *self.by_dot.get(&missing)?;
+        self.overtakes_seen
+            .insert((node, write))
+            .then_some(AnomalyKind::OutOfOrder {
+                node,
+                write,
+                missing: before,
+            })
+    }
+
+    /// Node `node`, leading `epoch`, accepted a write while `others` (node, epoch) also
+    /// believed they led.
+    pub fn on_leader_write(
+        &mut self,
+        node: NodeId,
+        epoch: u64,
+        others: &[(NodeId, u64)],
+    ) -> Vec<AnomalyKind> {
+        let mut found = Vec::new();
+        for &(other, e) in others {
+            if self.split_brain_seen.insert((epoch.min(e), epoch.max(e))) {
+                found.push(AnomalyKind::SplitBrain {
+                    nodes: vec![node.min(other), node.max(other)],
+                    epochs: vec![epoch.min(e), epoch.max(e)],
+                });
+            }
+        }
+        found
+    }
+
+    /// Node `node` was elected leader of `epoch`; `holds` says whether its log holds a write.
+    /// Returns the acknowledged writes it lacks (lost, as of now) and the writes declared lost
+    /// earlier that it holds: they have come back, so those declarations are retracted.
+    pub fn on_new_leader(
+        &mut self,
+        node: NodeId,
+        epoch: u64,
+        holds: impl Fn(OpId) -> bool,
+    ) -> (Vec<AnomalyKind>, Vec<OpId>) {
+        let back: Vec<OpId> = self
+            .lost_at
+            .keys()
+            .copied()
+            .filter(|op| holds(*op))
+            .collect();
+        for op in &back {
+            self.lost_at.remove(op);
+            self.lost.remove(op);
+        }
+        // (From the checkers' list rather than the history, which after a seek far back may
+        // hold fewer operations than a straight run's.)
+        let lost: Vec<OpId> = self
+            .acked_log_writes()
+            .into_iter()
+            .filter(|op| !holds(*op) && !self.lost.contains(op))
+            .collect();
+        let mut found = Vec::new();
+        for op in lost {
+            self.lost.insert(op);
+            self.lost_at.insert(op, (node, epoch));
+            found.push(AnomalyKind::LostWrite {
+                op,
+                leader: node,
+                epoch,
+            });
+        }
+        (found, back)
+    }
+
+    /// The leader and epoch that a single-leader write was declared lost by, unless retracted.
+    pub fn declared_lost(&self, write: OpId) -> Option<(NodeId, u64)> {
+        self.lost_at.get(&write).copied()
     }
 
     /// The acknowledged single-leader writes the checkers still look at (every one acknowledged
@@ -272,6 +750,10 @@ impl Live {
             named.extend([Some(l.write), l.via].into_iter().flatten());
         }
         let keep = |id: &OpId| *id >= cut || named.contains(id);
+        self.facts.retain(|id, _| keep(id));
+        self.by_dot.retain(|_, w| keep(w));
+        self.overwritten.retain(|id, _| keep(id));
+        self.lost_at.retain(|id, _| keep(id));
         self.versions.retain(|id, _| keep(id));
         self.deps.retain(|id, _| keep(id));
         self.lost.retain(keep);
@@ -280,9 +762,39 @@ impl Live {
         self.overtakes_seen.retain(|(_, w)| *w >= cut);
     }
 
-    /// Called when an operation completes; returns the anomalies it shows.
-    pub fn on_complete(&mut self, op: &Operation) -> Vec<AnomalyKind> {
-        let mut found = self.against_everyone(op);
+    /// Called when an operation completes; returns the anomalies it shows. `newest` is the
+    /// newest single-leader leader (None otherwise).
+    pub fn on_complete(
+        &mut self,
+        op: &Operation,
+        newest: Option<NewestLeader>,
+    ) -> Vec<AnomalyKind> {
+        let mut found = Vec::new();
+        if let OpResult::Written { epoch, .. } = op.result {
+            if let Some(f) = self.facts.get_mut(&op.id) {
+                f.acked = op.complete;
+            }
+            // Acknowledged by a leader that has already been superseded, by one without it.
+            if let Some(n) = newest {
+                if n.epoch > epoch && !n.holds && self.lost.insert(op.id) {
+                    self.lost_at.insert(op.id, (n.node, n.epoch));
+                    found.push(AnomalyKind::LostWrite {
+                        op: op.id,
+                        leader: n.node,
+                        epoch: n.epoch,
+                    });
+                }
+            }
+            // Replaced while it was pending, by a write that did not come after it.
+            if let Some(why) = self.overwritten.get(&op.id).and_then(|o| o.lost_because()) {
+                found.push(AnomalyKind::Discarded {
+                    op: op.id,
+                    by: self.overwritten[&op.id].by,
+                    why: why.to_string(),
+                });
+            }
+        }
+        found.extend(self.against_everyone(op));
         self.against_own_session(op, &mut found);
         self.consistent_prefix(op, &mut found);
         found
@@ -611,14 +1123,34 @@ impl Live {
 pub enum Fate {
     /// The client is still waiting.
     Pending,
-    /// Acknowledged, and in the log of the newest leader.
+    /// Acknowledged, and held by a node that is up (with a single leader: in the log of the
+    /// newest leader). A write overwritten by one that came after it is durable too: it took
+    /// effect, in its place in the order of writes.
     Durable,
-    /// Acknowledged, but a leader was elected without it.
+    /// Acknowledged and held, but only by nodes that are down now: it is back when one of them
+    /// restarts.
+    Unavailable,
+    /// Acknowledged, but a leader was elected without it, or conflict resolution threw it away
+    /// for a write that did not come after it, or no node holds it.
     Lost,
     /// The client never learned the outcome; `present` says whether the newest leader has it.
     Indeterminate,
     /// Definitely not applied.
     Failed,
+}
+
+impl Fate {
+    /// The fate in one word, as the CLI summary prints it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Fate::Pending => "pending",
+            Fate::Durable => "durable",
+            Fate::Unavailable => "unavailable",
+            Fate::Lost => "LOST",
+            Fate::Indeterminate => "indeterminate",
+            Fate::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -627,29 +1159,31 @@ pub struct WriteFate {
     pub key: String,
     pub value: String,
     pub acked: bool,
-    /// Nodes whose log holds the write now.
+    /// Nodes that store the write now (its log, or its versioned data: current or superseded).
     pub holders: Vec<NodeId>,
+    /// Leaderless: nodes holding it only as a hint for another node (sloppy quorum).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hint_holders: Vec<NodeId>,
     pub fate: Fate,
     /// For indeterminate writes: whether the newest leader holds it.
     pub present: bool,
     pub why: String,
 }
 
+fn node_list(nodes: &[NodeId]) -> String {
+    let names: Vec<String> = nodes.iter().map(|n| format!("n{n}")).collect();
+    names.join(" ")
+}
+
 /// The fate of every write in `history`. With a single leader, writes are judged against the
-/// log of the newest leader (`authority`); otherwise a write is lost when conflict resolution
-/// discarded it or when no node holds it.
+/// log of the newest leader (`authority`); otherwise by the checkers' verdict when conflict
+/// resolution replaced them, and by where they are stored.
 pub fn fates(
     history: &History,
     nodes: &[NodeSlot],
     authority: Option<(u64, NodeId)>,
-    anomalies: &[Anomaly],
-    discarded: &BTreeMap<OpId, (OpId, &'static str)>,
+    live: &Live,
 ) -> Vec<WriteFate> {
-    let lost_by: BTreeMap<OpId, (NodeId, u64)> =
-        crate::sort::map(anomalies.iter().filter_map(|a| match a.kind {
-            AnomalyKind::LostWrite { op, leader, epoch } => Some((op, (leader, epoch))),
-            _ => None,
-        }));
     history
         .iter()
         .filter_map(|op| {
@@ -662,26 +1196,73 @@ pub fn fates(
                 .filter(|(_, s)| s.logic.holds(op.id))
                 .map(|(i, _)| i as NodeId)
                 .collect();
+            let hint_holders: Vec<NodeId> = nodes
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.logic.hints(op.id))
+                .map(|(i, _)| i as NodeId)
+                .collect();
+            let up = |n: &NodeId| nodes[*n as usize].up;
+            let overwritten = live.overwritten(op.id);
             let present = match authority {
                 Some((_, n)) => holders.contains(&n),
-                None => !holders.is_empty() && !discarded.contains_key(&op.id),
+                None => {
+                    (!holders.is_empty() || !hint_holders.is_empty())
+                        && overwritten.is_none_or(|o| o.lost_because().is_none())
+                }
             };
             let (fate, why) = match &op.result {
                 OpResult::Pending => (Fate::Pending, "waiting for acknowledgement".to_string()),
-                OpResult::Written { .. } if discarded.contains_key(&op.id) => {
-                    let (by, why) = discarded[&op.id];
-                    (Fate::Lost, format!("discarded in favour of #{by}: {why}"))
-                }
-                OpResult::Written { .. } if present => (
-                    Fate::Durable,
-                    format!("held by {} of {} nodes", holders.len(), nodes.len()),
-                ),
-                OpResult::Written { .. } => match (authority, lost_by.get(&op.id)) {
-                    (_, Some(&(leader, epoch))) | (Some((epoch, leader)), None) => (
-                        Fate::Lost,
-                        format!("n{leader} became leader in epoch {epoch} without it"),
+                OpResult::Written { .. } => match overwritten {
+                    Some(o) => match o.lost_because() {
+                        Some(why) => (
+                            Fate::Lost,
+                            format!("discarded in favour of #{}: {why}", o.by),
+                        ),
+                        None => (
+                            Fate::Durable,
+                            format!(
+                                "superseded by #{}, which came after it; held by {} of {} nodes",
+                                o.by,
+                                holders.len(),
+                                nodes.len()
+                            ),
+                        ),
+                    },
+                    None if present && holders.iter().any(up) => (
+                        Fate::Durable,
+                        format!("held by {} of {} nodes", holders.len(), nodes.len()),
                     ),
-                    (None, None) => (Fate::Lost, "no node holds it".to_string()),
+                    None if present && hint_holders.iter().any(up) => (
+                        Fate::Durable,
+                        format!(
+                            "held only as a hint on {}, for its home replicas",
+                            node_list(&hint_holders)
+                        ),
+                    ),
+                    None if present => {
+                        let on: Vec<NodeId> =
+                            crate::sort::set(holders.iter().chain(&hint_holders).copied())
+                                .into_iter()
+                                .collect();
+                        let why = match on.as_slice() {
+                            [n] => {
+                                format!("held only by n{n}, which is down: back when it restarts")
+                            }
+                            _ => format!(
+                                "held only by {}, all down: back when one of them restarts",
+                                node_list(&on)
+                            ),
+                        };
+                        (Fate::Unavailable, why)
+                    }
+                    None => match (authority, live.declared_lost(op.id)) {
+                        (_, Some((leader, epoch))) | (Some((epoch, leader)), None) => (
+                            Fate::Lost,
+                            format!("n{leader} became leader in epoch {epoch} without it"),
+                        ),
+                        (None, None) => (Fate::Lost, "no node holds it".to_string()),
+                    },
                 },
                 OpResult::Indeterminate { reason } => (Fate::Indeterminate, reason.clone()),
                 OpResult::Failed { reason } => (Fate::Failed, reason.clone()),
@@ -693,6 +1274,7 @@ pub fn fates(
                 value: value.clone(),
                 acked: matches!(op.result, OpResult::Written { .. }),
                 holders,
+                hint_holders,
                 fate,
                 present,
                 why,
@@ -741,6 +1323,8 @@ pub struct Metrics {
     pub writes: usize,
     pub writes_acked: usize,
     pub writes_lost: usize,
+    /// Acknowledged writes held only by nodes that are down now.
+    pub writes_unavailable: usize,
     pub writes_indeterminate: usize,
     pub writes_failed: usize,
     pub reads: usize,
@@ -753,6 +1337,15 @@ pub struct Metrics {
     pub read_your_writes: usize,
     pub monotonic_reads: usize,
     pub consistent_prefix: usize,
+    /// Lost-write anomalies standing (single-leader failovers; retracted ones left out).
+    pub lost_write_anomalies: usize,
+    /// Anomalies retracted later (lost writes that came back).
+    pub retracted: usize,
+    /// Every anomaly standing, of any kind (retracted ones left out): [`Counts::total`].
+    pub anomalies: usize,
+    /// The standing anomalies per kind (the fields above are read from it), for tables that
+    /// list every kind ([`Kind::ALL`], [`Kind::title`]).
+    pub counts: Counts,
     /// Share of finished operations that succeeded, in parts per million.
     pub availability_ppm: u32,
     /// Successful operations per second of virtual time.
@@ -809,23 +1402,29 @@ pub fn metrics(
                 .collect(),
         )
     };
-    let kinds = |name: &str| anomalies.iter().filter(|a| a.kind.name() == name).count();
+    let counts = Counts::of(anomalies);
+    let kinds = |k: Kind| counts.get(k);
     Metrics {
         writes: fates.len(),
         writes_acked: fates.iter().filter(|w| w.acked).count(),
         writes_lost: count(Fate::Lost),
+        writes_unavailable: count(Fate::Unavailable),
         writes_indeterminate: count(Fate::Indeterminate),
         writes_failed: count(Fate::Failed),
         reads: reads.len(),
         reads_ok,
-        stale_reads: kinds("stale-read"),
-        split_brains: kinds("split-brain"),
-        conflicts: kinds("conflict"),
-        discarded_writes: kinds("discarded"),
-        out_of_order: kinds("out-of-order"),
-        read_your_writes: kinds("read-your-writes"),
-        monotonic_reads: kinds("monotonic-read"),
-        consistent_prefix: kinds("consistent-prefix"),
+        stale_reads: kinds(Kind::StaleRead),
+        split_brains: kinds(Kind::SplitBrain),
+        conflicts: kinds(Kind::Conflict),
+        discarded_writes: kinds(Kind::Discarded),
+        out_of_order: kinds(Kind::OutOfOrder),
+        read_your_writes: kinds(Kind::ReadYourWrites),
+        monotonic_reads: kinds(Kind::MonotonicRead),
+        consistent_prefix: kinds(Kind::ConsistentPrefix),
+        lost_write_anomalies: kinds(Kind::LostWrite),
+        retracted: counts.retracted,
+        anomalies: counts.total(),
+        counts: counts.clone(),
         availability_ppm: if finished == 0 {
             1_000_000
         } else {
@@ -907,10 +1506,10 @@ mod tests {
         for (id, t) in [(0, 10), (1, 20), (2, 30)] {
             let w = write(id, 0, (t - 5, t), id as u64 + 1);
             live.on_invoke(&w);
-            assert!(live.on_complete(&w).is_empty());
+            assert!(live.on_complete(&w, None).is_empty());
         }
         let r = read(3, 1, (40, 45), 2, 3);
-        assert!(live.on_complete(&r).is_empty());
+        assert!(live.on_complete(&r, None).is_empty());
         live.forget(4, 100);
         assert_eq!(
             live.acked["x"].len(),
@@ -921,7 +1520,7 @@ mod tests {
         assert!(live.versions.len() <= 2, "{:?}", live.versions);
         // Another client reads the older value: stale, against the forgotten past's newest.
         let stale = read(4, 1, (100, 110), 1, 2);
-        let found = live.on_complete(&stale);
+        let found = live.on_complete(&stale, None);
         assert!(
             found
                 .iter()
@@ -936,7 +1535,7 @@ mod tests {
         );
         // The writer itself reading the older value misses its own write.
         let own = read(5, 0, (120, 130), 1, 2);
-        let found = live.on_complete(&own);
+        let found = live.on_complete(&own, None);
         assert!(
             found
                 .iter()
@@ -944,7 +1543,370 @@ mod tests {
             "{found:?}"
         );
         let fresh = read(6, 2, (140, 150), 2, 3);
-        assert!(live.on_complete(&fresh).is_empty());
+        assert!(live.on_complete(&fresh, None).is_empty());
+    }
+
+    /// A multi-leader or leaderless write: invoked at `t.0`, accepted with `dot` and the causal
+    /// `context` its writer carried, acknowledged at `t.1` (or still pending when `acked` is
+    /// false).
+    struct VWrite {
+        id: OpId,
+        client: ClientId,
+        t: (Time, Time),
+        dot: Dot,
+        context: &'static [(NodeId, u64)],
+    }
+
+    fn vop(w: &VWrite, result: OpResult) -> Operation {
+        let kind = OpKind::Write {
+            key: "k".into(),
+            value: w.id.to_string(),
+        };
+        let mut o = op(w.id, w.client, kind, w.t, result);
+        if o.result == OpResult::Pending {
+            o.complete = None;
+        }
+        o
+    }
+
+    fn written(w: &VWrite) -> OpResult {
+        OpResult::Written {
+            lsn: 0,
+            epoch: 0,
+            dot: Some(w.dot),
+        }
+    }
+
+    /// Invokes and accepts `w` (not yet acknowledged).
+    fn start(live: &mut Live, w: &VWrite) {
+        live.on_invoke(&vop(w, OpResult::Pending));
+        live.on_accepted(w.id, Some(w.dot));
+        live.on_context(w.id, Vv(w.context.iter().copied().collect()));
+    }
+
+    /// Acknowledges `w`; returns what the checkers found.
+    fn ack(live: &mut Live, w: &VWrite) -> Vec<AnomalyKind> {
+        live.on_complete(&vop(w, written(w)), None)
+    }
+
+    /// Runs `l` and `w` (both acknowledged, in the order of their acknowledgements), reports
+    /// that `rule` replaced `l` by `w`, and returns the verdict and the anomalies.
+    fn judge(l: VWrite, w: VWrite, rule: Resolution) -> (Overwrite, Vec<AnomalyKind>) {
+        let mut live = Live::default();
+        let (first, second) = if l.t.1 <= w.t.1 { (&l, &w) } else { (&w, &l) };
+        start(&mut live, first);
+        if second.t.0 < first.t.1 {
+            start(&mut live, second);
+            assert!(ack(&mut live, first).is_empty());
+        } else {
+            assert!(ack(&mut live, first).is_empty());
+            start(&mut live, second);
+        }
+        assert!(ack(&mut live, second).is_empty());
+        let found: Vec<AnomalyKind> = live.on_overwritten(l.id, w.id, rule).into_iter().collect();
+        (live.overwritten(l.id).expect("judged").how, found)
+    }
+
+    #[test]
+    fn the_same_clients_later_write_supersedes_its_earlier_one() {
+        // Overlapping in time (the client did not wait), but the later write carried the
+        // earlier one in its session context: it came after it.
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 0,
+            t: (200, 400),
+            dot: (0, 2),
+            context: &[(0, 1)],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Superseded);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_write_after_reading_another_supersedes_it() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (250, 400),
+            dot: (1, 1),
+            context: &[(0, 1)],
+        };
+        assert_eq!(
+            judge(l, w, Resolution::HighestReplica).0,
+            Overwrite::Superseded
+        );
+    }
+
+    #[test]
+    fn a_write_invoked_after_the_other_was_acknowledged_supersedes_it() {
+        // Causally unrelated (neither writer saw the other), but ordered in real time.
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (300, 400),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Superseded);
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn an_earlier_write_that_wins_loses_the_later_one_to_clock_skew() {
+        // In real time: w was acknowledged before l began, and still won.
+        let w = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let l = VWrite {
+            id: 2,
+            client: 1,
+            t: (300, 400),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::EarlierWon);
+        let [AnomalyKind::Discarded { op: 2, by: 1, why }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert!(
+            why.contains("earlier write won") && why.contains("clock skew"),
+            "{why}"
+        );
+        // Causally: l's writer had seen w (they overlap in time).
+        let w = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let l = VWrite {
+            id: 2,
+            client: 1,
+            t: (200, 400),
+            dot: (1, 1),
+            context: &[(0, 1)],
+        };
+        let (how, found) = judge(l, w, Resolution::HighestReplica);
+        assert_eq!(how, Overwrite::EarlierWon);
+        let [AnomalyKind::Discarded { why, .. }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert!(why.contains("higher-numbered node"), "{why}");
+    }
+
+    #[test]
+    fn truly_concurrent_writes_lose_one_to_last_write_wins() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (150, 350),
+            dot: (1, 1),
+            context: &[],
+        };
+        let (how, found) = judge(l, w, Resolution::LastWriteWins);
+        assert_eq!(how, Overwrite::Concurrent);
+        let [AnomalyKind::Discarded { op: 1, by: 2, why }] = found.as_slice() else {
+            panic!("{found:?}");
+        };
+        assert_eq!(why, "a concurrent write won under last-write-wins");
+    }
+
+    #[test]
+    fn a_pending_loser_is_judged_when_it_completes_and_never_lost_unacknowledged() {
+        let l = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 300),
+            dot: (0, 1),
+            context: &[],
+        };
+        let w = VWrite {
+            id: 2,
+            client: 1,
+            t: (150, 250),
+            dot: (1, 1),
+            context: &[],
+        };
+        // Acknowledged after being replaced: lost, reported at its acknowledgement.
+        let mut live = Live::default();
+        start(&mut live, &l);
+        start(&mut live, &w);
+        assert!(ack(&mut live, &w).is_empty());
+        assert_eq!(live.on_overwritten(1, 2, Resolution::LastWriteWins), None);
+        let found = ack(&mut live, &l);
+        assert!(
+            matches!(
+                found.as_slice(),
+                [AnomalyKind::Discarded { op: 1, by: 2, .. }]
+            ),
+            "{found:?}"
+        );
+        // Never acknowledged: no anomaly, and its fate is indeterminate, not lost.
+        let mut live = Live::default();
+        start(&mut live, &l);
+        start(&mut live, &w);
+        assert_eq!(live.on_overwritten(1, 2, Resolution::LastWriteWins), None);
+        let timed_out = OpResult::Indeterminate {
+            reason: "timed out".into(),
+        };
+        let found = live.on_complete(&vop(&l, timed_out.clone()), None);
+        assert!(found.is_empty(), "{found:?}");
+        let mut history = History::default();
+        history.push(vop(&l, timed_out));
+        let fates = fates(&history, &[], None, &live);
+        assert_eq!(fates[0].fate, Fate::Indeterminate);
+    }
+
+    #[test]
+    fn conflicts_are_only_between_writes_that_did_not_see_each_other() {
+        let mut live = Live::default();
+        let a = VWrite {
+            id: 1,
+            client: 0,
+            t: (100, 200),
+            dot: (0, 1),
+            context: &[],
+        };
+        let b = VWrite {
+            id: 2,
+            client: 0,
+            t: (300, 400),
+            dot: (0, 2),
+            context: &[(0, 1)],
+        };
+        let c = VWrite {
+            id: 3,
+            client: 1,
+            t: (350, 450),
+            dot: (1, 1),
+            context: &[],
+        };
+        for w in [&a, &b, &c] {
+            start(&mut live, w);
+            ack(&mut live, w);
+        }
+        // A store that lost track of a's context reports a and b: they are ordered.
+        assert_eq!(live.on_conflict("k".into(), vec![1, 2]), None);
+        // b and c did not see each other; a is ordered before b and, in the causal sense,
+        // concurrent with c (c's writer never saw it).
+        assert_eq!(
+            live.on_conflict("k".into(), vec![1, 2, 3]),
+            Some(AnomalyKind::Conflict {
+                key: "k".into(),
+                writes: vec![1, 2, 3]
+            })
+        );
+        assert_eq!(
+            live.on_conflict("k".into(), vec![2, 3]).map(|a| a.name()),
+            Some("conflict")
+        );
+        // Reported once per set.
+        assert_eq!(live.on_conflict("k".into(), vec![2, 3]), None);
+    }
+
+    #[test]
+    fn a_lost_write_that_comes_back_is_retracted() {
+        let mut live = Live::default();
+        // Write #1 acknowledged by the leader of epoch 1 at (1, 2).
+        let w = write(1, 0, (100, 200), 2);
+        live.on_invoke(&w);
+        assert!(live.on_complete(&w, None).is_empty());
+        // n1 leads epoch 2 without it: lost.
+        let (lost, back) = live.on_new_leader(1, 2, |_| false);
+        assert_eq!(
+            lost,
+            vec![AnomalyKind::LostWrite {
+                op: 1,
+                leader: 1,
+                epoch: 2
+            }]
+        );
+        assert!(back.is_empty());
+        assert_eq!(live.declared_lost(1), Some((1, 2)));
+        // n0, which holds it, leads epoch 3: it is back.
+        let (lost, back) = live.on_new_leader(0, 3, |op| op == 1);
+        assert!(lost.is_empty());
+        assert_eq!(back, vec![1]);
+        assert_eq!(live.declared_lost(1), None);
+        assert!(!live.lost.contains(&1), "a read missing it is stale again");
+        // And lost again if a leader without it follows.
+        let (lost, _) = live.on_new_leader(2, 4, |_| false);
+        assert_eq!(lost.len(), 1);
+    }
+
+    #[test]
+    fn counts_leave_retracted_anomalies_out() {
+        let lost = AnomalyKind::LostWrite {
+            op: 1,
+            leader: 1,
+            epoch: 2,
+        };
+        let mut a = Anomaly::new(10, lost.clone());
+        a.retracted = Some(Retraction {
+            t: 20,
+            why: "back".into(),
+            event: 5,
+        });
+        let stale = AnomalyKind::StaleRead {
+            op: 3,
+            returned: None,
+            missed: 1,
+        };
+        let all = [a, Anomaly::new(30, lost), Anomaly::new(40, stale)];
+        let c = Counts::of(&all);
+        assert_eq!(c.get(Kind::LostWrite), 1);
+        assert_eq!(c.get(Kind::StaleRead), 1);
+        assert_eq!((c.retracted, c.total()), (1, 2));
+    }
+
+    #[test]
+    fn every_kind_has_its_place_a_name_and_words() {
+        let mut names = BTreeSet::new();
+        for (i, k) in Kind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+            assert!(names.insert(k.name()), "{k:?}");
+            assert!(
+                !k.title().is_empty() && k.definition().ends_with('.'),
+                "{k:?}"
+            );
+        }
+        assert_eq!(names.len(), Kind::COUNT);
     }
 
     #[test]

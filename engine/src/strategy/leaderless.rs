@@ -136,13 +136,12 @@ impl LeaderlessNode {
     }
 
     /// Does this node hold write `w` (applied, or as a hint)?
-    pub fn holds(&self, w: OpId) -> bool {
-        self.durable.store.holds(w)
-            || self
-                .durable
-                .hints
-                .values()
-                .any(|hs| hs.iter().any(|(_, v)| v.write == w))
+    /// Does this node keep write `w` as a hint for another node?
+    pub fn holds_hint(&self, w: OpId) -> bool {
+        self.durable
+            .hints
+            .values()
+            .any(|hs| hs.iter().any(|(_, v)| v.write == w))
     }
 
     pub fn hint_count(&self) -> usize {
@@ -351,7 +350,8 @@ impl LeaderlessNode {
     ) {
         self.durable.counter += 1;
         let dot = (ctx.id, self.durable.counter);
-        let mut vv = context.unwrap_or_default();
+        let context = context.unwrap_or_default();
+        let mut vv = context.clone();
         vv.0.insert(dot.0, dot.1);
         let version = Version {
             value,
@@ -364,6 +364,7 @@ impl LeaderlessNode {
             write: op,
             dot: Some(dot),
         });
+        out.push(Effect::Context { write: op, context });
         let (home, rest) = self.home(cfg, &key);
         let req = self.req();
         let mut w = PendingWrite {

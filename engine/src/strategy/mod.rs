@@ -66,13 +66,23 @@ impl NodeLogic {
         }
     }
 
-    /// Does this node hold write `w` (in its log or data, or as a hint)? Only meaningful for
-    /// writes from the cut last given to [`NodeLogic::forget_writes_before`] on.
+    /// Does this node store write `w` (in its log, or in its versioned data; not as a hint)?
+    /// Only meaningful for writes from the cut last given to
+    /// [`NodeLogic::forget_writes_before`] on.
     pub fn holds(&self, w: OpId) -> bool {
         match self {
             NodeLogic::Single(n) => n.durable.log.holds(w),
             NodeLogic::Multi(n) => n.durable.store.holds(w),
-            NodeLogic::Leaderless(n) => n.holds(w),
+            NodeLogic::Leaderless(n) => n.durable.store.holds(w),
+        }
+    }
+
+    /// Does this node hold write `w` only as a hint for another node (leaderless sloppy
+    /// quorum)? Such a copy is handed off, not read.
+    pub fn hints(&self, w: OpId) -> bool {
+        match self {
+            NodeLogic::Leaderless(n) => !n.durable.store.holds(w) && n.holds_hint(w),
+            _ => false,
         }
     }
 

@@ -200,7 +200,9 @@ impl MultiLeaderNode {
                 }
                 self.durable.counter += 1;
                 let dot = (ctx.id, self.durable.counter);
-                let mut vv = context.unwrap_or_else(|| self.durable.store.context(&key));
+                // Without a context from the client, the writer saw what this node holds.
+                let context = context.unwrap_or_else(|| self.durable.store.context(&key));
+                let mut vv = context.clone();
                 vv.0.insert(dot.0, dot.1);
                 let version = Version {
                     value,
@@ -213,6 +215,7 @@ impl MultiLeaderNode {
                     write: op,
                     dot: Some(dot),
                 });
+                out.push(Effect::Context { write: op, context });
                 let applied = self
                     .durable
                     .store

@@ -91,8 +91,9 @@ pub struct Version {
 pub struct Applied {
     /// The write was new to this node (not a duplicate).
     pub new: bool,
-    /// Writes thrown away by conflict resolution: (loser, winner, why).
-    pub discarded: Vec<(OpId, OpId, &'static str)>,
+    /// Writes replaced by conflict resolution whose winner did not carry them in its vector:
+    /// (loser, winner, the rule that chose).
+    pub discarded: Vec<(OpId, OpId, Resolution)>,
     /// Writes found concurrent with the applied one.
     pub conflicts: Vec<OpId>,
     /// The write depends on a write to the same key this node has not seen yet (it overtook it).
@@ -228,18 +229,11 @@ impl VStore {
                         _ => s.ts > winner.ts,
                     };
                     let (mut keep, lose) = if s_wins { (s, winner) } else { (winner, s) };
-                    // The loser is only "discarded" if the winner did not see it: a write that
-                    // causally follows another overwrites it normally.
+                    // The loser is reported when the winner's vector does not carry it: the
+                    // store cannot tell whether that lost a write or overwrote an older one (that
+                    // needs the clients' real-time order), so the checkers judge.
                     if !keep.vv.dominates(&lose.vv) {
-                        let why = match (res, lose.vv.dominates(&keep.vv)) {
-                            (Resolution::HighestReplica, true) => {
-                                "a causally later write lost: the older one was accepted by a higher-numbered node"
-                            }
-                            (_, true) => "a causally later write lost to an older one with a later timestamp (clock skew)",
-                            (Resolution::HighestReplica, _) => "a concurrent write lost: the other was accepted by a higher-numbered node",
-                            _ => "a concurrent write lost to last-write-wins",
-                        };
-                        out.discarded.push((lose.write, keep.write, why));
+                        out.discarded.push((lose.write, keep.write, res));
                     }
                     keep.vv.merge(&lose.vv);
                     winner = keep;
@@ -326,11 +320,11 @@ pub fn report(applied: Applied, write: OpId, out: &mut Vec<crate::node::Effect>,
             writes,
         });
     }
-    for (loser, winner, why) in applied.discarded {
+    for (loser, winner, rule) in applied.discarded {
         out.push(Effect::Discarded {
             write: loser,
             by: winner,
-            why,
+            rule,
         });
     }
     if let Some(missing) = applied.overtook {
@@ -401,7 +395,7 @@ mod tests {
         let r = s.apply("k", w2, Resolution::LastWriteWins);
         assert_eq!(s.get("k")[0].write, 1);
         assert_eq!(r.discarded[0].0, 2);
-        assert!(r.discarded[0].2.contains("causally later"));
+        assert_eq!(r.discarded[0].1, 1);
         assert!(
             r.conflicts.is_empty(),
             "causally related writes are not a conflict"
