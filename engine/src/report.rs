@@ -145,16 +145,8 @@ pub fn summary(sim: &Simulation) -> String {
     for (key, v) in linear::check_all(sim.history(), linear::DEFAULT_BUDGET) {
         match v {
             Verdict::Linearizable => {}
-            Verdict::Violation { ops } => {
-                let ops: Vec<String> = ops.iter().map(|o| format!("#{o}")).collect();
-                let _ = writeln!(
-                    s,
-                    "{key} not linearizable: {} cannot be ordered",
-                    ops.join(" ")
-                );
-            }
-            Verdict::Unknown { steps } => {
-                let _ = writeln!(s, "{key} linearizability unknown after {steps} steps");
+            v => {
+                let _ = writeln!(s, "{key} {}", v.describe());
             }
         }
     }

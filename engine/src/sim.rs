@@ -1755,6 +1755,7 @@ impl World {
                 lsn,
                 epoch,
                 others,
+                merged,
                 vv,
             } => {
                 if let Some(vv) = &vv {
@@ -1771,6 +1772,7 @@ impl World {
                         lsn,
                         epoch,
                         others,
+                        merged,
                         vv,
                     },
                     trace,

@@ -892,6 +892,7 @@ mod tests {
             lsn,
             epoch: 1,
             others: Vec::new(),
+            merged: false,
             vv: None,
         };
         op(id, client, kind, t, result)

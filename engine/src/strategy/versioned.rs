@@ -269,8 +269,8 @@ impl VStore {
         out
     }
 
-    /// What a read of `key` returns here under `res`: (values with their writes, context).
-    pub fn read(&self, key: &str, res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+    /// What a read of `key` returns here under `res`.
+    pub fn read(&self, key: &str, res: Resolution) -> ReadOut {
         read_versions(self.get(key), res)
     }
 
@@ -287,31 +287,64 @@ impl VStore {
     }
 }
 
-/// What a reader sees of these versions: the values (merged into one under [`Resolution::Union`])
-/// and the merged vector, which the reader passes back as the context of its next write.
-pub fn read_versions(versions: &[Version], res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+/// What a reader sees of a key's versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOut {
+    /// One entry per current version, each with its own value and write (siblings when there
+    /// are several); except under [`Resolution::Union`] with several versions, where the first
+    /// entry carries the merged value (see `merged`).
+    pub values: Vec<(String, OpId)>,
+    /// Under [`Resolution::Union`] with several versions: the first entry's value is the merged
+    /// set (the sorted union of every version's comma-separated items) and names the first
+    /// version's write; the other entries name every other contributing write with its own
+    /// value. So a merged read names every write whose items it returns, never only one.
+    pub merged: bool,
+    /// The merge of the versions' vectors: the context the reader passes back with its next write.
+    pub vv: Vv,
+}
+
+impl ReadOut {
+    /// The first value and write, the other values, whether the first is a merge, and the vector,
+    /// as a read reply carries them.
+    pub fn reply(mut self) -> crate::node::Reply {
+        let first = (!self.values.is_empty()).then(|| self.values.remove(0));
+        crate::node::Reply::Value {
+            value: first.as_ref().map(|(v, _)| v.clone()),
+            write: first.map(|(_, w)| w),
+            lsn: 0,
+            epoch: 0,
+            others: self.values,
+            merged: self.merged,
+            vv: Some(self.vv),
+        }
+    }
+}
+
+/// The items of a value under [`Resolution::Union`]: its comma-separated parts, trimmed, without
+/// empty ones (so an empty-string write contributes no item).
+pub fn union_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What a reader sees of these versions (see [`ReadOut`]).
+pub fn read_versions(versions: &[Version], res: Resolution) -> ReadOut {
     let mut values: Vec<(String, OpId)> = versions
         .iter()
         .map(|v| (v.value.clone(), v.write))
         .collect();
-    if res == Resolution::Union && values.len() > 1 {
-        let mut items: BTreeSet<String> = BTreeSet::new();
-        for (v, _) in &values {
-            items.extend(
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
-            );
-        }
-        let merged = items.into_iter().collect::<Vec<_>>().join(",");
-        let write = values.iter().map(|(_, w)| *w).max().unwrap_or(0);
-        values = vec![(merged, write)];
+    let merged = res == Resolution::Union && values.len() > 1;
+    if merged {
+        let items: BTreeSet<&str> = versions
+            .iter()
+            .flat_map(|v| union_items(&v.value))
+            .collect();
+        values[0].0 = items.into_iter().collect::<Vec<_>>().join(",");
     }
     let mut vv = Vv::default();
     for v in versions {
         vv.merge(&v.vv);
     }
-    (values, vv)
+    ReadOut { values, merged, vv }
 }
 
 /// Reports what applying a version did as node effects.
@@ -432,9 +465,12 @@ mod tests {
         let mut s = VStore::default();
         s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Union);
         s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Union);
-        let (values, _) = s.read("k", Resolution::Union);
-        assert_eq!(values.len(), 1);
-        assert_eq!(values[0].0, "v1,v2");
+        let out = s.read("k", Resolution::Union);
+        assert!(out.merged);
+        assert_eq!(
+            out.values,
+            vec![("v1,v2".to_string(), 1), ("v2".to_string(), 2)]
+        );
         // A write that depends on (0, 2), which this node has not seen.
         let r = s.apply("j", v(9, (1, 5), &[(0, 2), (1, 5)], 3), Resolution::Union);
         assert_eq!(r.overtook, Some((0, 2)));
