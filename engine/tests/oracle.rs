@@ -33,7 +33,7 @@
 //! itself not linearizable (with the engine's rule for sub-histories: reads lose the writes left
 //! out, and a read left with nothing is dropped).
 //!
-//! `REPLICA_FULL=1` runs 2,000 scenarios per group; by default each group runs 150.
+//! `REPLICA_FULL=1` runs 2,000 scenarios per group; by default each group runs 300.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
@@ -58,7 +58,7 @@ fn runs() -> u64 {
     if std::env::var("REPLICA_FULL").is_ok_and(|v| v == "1") {
         2000
     } else {
-        150
+        300
     }
 }
 
@@ -99,8 +99,9 @@ impl Group {
     }
 }
 
-/// A small random scenario under `group`: up to 10 client operations on two keys in 2.5 s, up to
-/// 5 faults, sometimes message loss and skewed clocks.
+/// A small random scenario under `group`: 4 to 13 client operations on two keys (most on k0)
+/// in bursts within 1.35 s, so that many overlap; up to 5 faults; sometimes message loss and
+/// skewed clocks.
 fn scenario(group: Group, seed: u64) -> Scenario {
     let mut g = Gen(seed);
     let (strategy, nodes) = match group {
@@ -156,11 +157,14 @@ fn scenario(group: Group, seed: u64) -> Scenario {
     let clients = 1 + g.below(3) as u16;
     let node = |g: &mut Gen| g.below(nodes as u64) as u16;
     let mut acts: Vec<(u64, Action)> = Vec::new();
-    let ops = 3 + g.below(8);
+    let ops = 4 + g.below(10);
+    // Operations come in up to three bursts of 150 ms, so that reads overlap writes or follow
+    // them closely (where stale reads happen).
+    let bursts: Vec<u64> = (0..1 + g.below(3)).map(|_| 100 + g.below(1100)).collect();
     for i in 0..ops {
-        let at = 100 + g.below(2400);
+        let at = bursts[g.below(bursts.len() as u64) as usize] + g.below(150);
         let client = g.below(clients as u64) as u16;
-        let key = if g.chance(70) { "k0" } else { "k1" }.to_string();
+        let key = if g.chance(80) { "k0" } else { "k1" }.to_string();
         let action = if g.chance(55) {
             // Sometimes an empty value, which union reads must handle.
             let value = if g.chance(8) {
@@ -185,7 +189,7 @@ fn scenario(group: Group, seed: u64) -> Scenario {
         acts.push((at, action));
     }
     for _ in 0..g.below(6) {
-        let at = g.below(2800);
+        let at = g.below(1500);
         let action = match g.below(8) {
             0 | 1 => Action::Crash(node(&mut g)),
             2 => Action::Restart(node(&mut g)),
@@ -377,6 +381,9 @@ struct Counts {
     excluded_merged: u64,
     excluded_choices: u64,
     excluded_size: u64,
+    /// Compared keys with a read of several siblings, or an indeterminate or pending write.
+    with_siblings: u64,
+    with_indeterminate: u64,
 }
 
 fn run_group(group: Group, salt: u64) -> Counts {
@@ -412,6 +419,10 @@ fn run_group(group: Group, salt: u64) -> Counts {
                 c.excluded_size += 1;
                 continue;
             }
+            c.with_siblings +=
+                ops.iter()
+                    .any(|o| o.read.as_ref().is_some_and(|s| s.len() > 1)) as u64;
+            c.with_indeterminate += ops.iter().any(|o| o.ret.is_none()) as u64;
             let Some(expected) = oracle(&ops) else {
                 c.excluded_choices += 1;
                 continue;
