@@ -30,12 +30,14 @@
 //! - [`SetRule::WrongItems`]: its items are exactly the union of the items of the writes it names
 //!   (an item is a trimmed, non-empty comma-separated part of a value, so an empty-string write
 //!   adds none);
-//! - [`SetRule::Missing`]: every write visible before the read was invoked is named by it, or
-//!   replaced: under union a write replaces exactly the versions its writer had seen, so a write
-//!   that is legitimately gone was superseded by something the read returns, which was invoked
-//!   after it. A read that misses a visible write and names nothing invoked after that write
-//!   returned a set that cannot have followed it (a stale read, or one older than what an earlier
-//!   read already returned).
+//! - [`SetRule::Missing`]: every item of every write visible before the read was invoked is in
+//!   it, unless that write was replaced: under union a write replaces exactly the versions its
+//!   writer had seen, so a write that is legitimately gone was superseded by something the read
+//!   returns, which was invoked after it. A read that lacks an item of a visible write and names
+//!   nothing invoked after that write returned a set that cannot have followed it (a stale read,
+//!   or one older than what an earlier read already returned). A write whose items are all
+//!   present (an empty-string write has none) is never missed: the check is about items, and
+//!   which write a read names is what the stale-read check in [`crate::check`] looks at.
 //!
 //! Real time can show that a returned write could have replaced a missing one, not that it did:
 //! a write dropped although nothing that saw it came after (a lost write) is caught by the
@@ -320,8 +322,7 @@ pub fn check_set(history: &History, key: &str) -> Verdict {
                     })
                     .flat_map(union_items),
             );
-            let got = crate::sort::set(union_items(value));
-            if got != expected {
+            if crate::sort::set(union_items(value)) != expected {
                 violations.push(SetViolation {
                     read: r.id,
                     rule: SetRule::WrongItems,
@@ -334,9 +335,14 @@ pub fn check_set(history: &History, key: &str) -> Verdict {
             .iter()
             .map(|w| writes.get(w).map_or(0, |o| o.invoke))
             .max();
+        let got = crate::sort::set(union_items(value));
         let missing: Vec<OpId> = visible
             .iter()
             .filter(|(w, t)| **t < r.invoke && !names.contains(w))
+            .filter(|(w, _)| match &writes[w].kind {
+                OpKind::Write { value, .. } => union_items(value).any(|i| !got.contains(i)),
+                OpKind::Read { .. } => false,
+            })
             .filter(|(w, _)| newest.is_none_or(|n| n <= writes[w].invoke))
             .map(|(w, _)| *w)
             .collect();
