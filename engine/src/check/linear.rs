@@ -765,4 +765,201 @@ mod tests {
         };
         assert_eq!(bad, vec![40, 98, 101]);
     }
+
+    mod set {
+        use super::super::*;
+        use crate::client::{History, OpKind, OpResult, Operation};
+        use crate::scenario::ReadFrom;
+
+        fn op(id: OpId, t: (Time, Option<Time>), kind: OpKind, result: OpResult) -> Operation {
+            Operation {
+                id,
+                client: 0,
+                kind,
+                from: ReadFrom::Nearest,
+                node: 0,
+                invoke: t.0,
+                complete: t.1,
+                attempts: 1,
+                result,
+            }
+        }
+        fn w(id: OpId, t: (Time, Time), value: &str) -> Operation {
+            let kind = OpKind::Write {
+                key: "k".into(),
+                value: value.into(),
+            };
+            let result = OpResult::Written {
+                lsn: 0,
+                epoch: 0,
+                dot: Some((0, id as u64 + 1)),
+            };
+            op(id, (t.0, Some(t.1)), kind, result)
+        }
+        /// A read at `t` of the writes `names` (with their values), merged when more than one.
+        fn r(id: OpId, t: (Time, Time), value: &str, names: &[(OpId, &str)]) -> Operation {
+            let result = OpResult::Read {
+                value: (!names.is_empty()).then(|| value.to_string()),
+                write: names.first().map(|n| n.0),
+                lsn: 0,
+                epoch: 0,
+                others: names
+                    .iter()
+                    .skip(1)
+                    .map(|(w, v)| (v.to_string(), *w))
+                    .collect(),
+                merged: names.len() > 1,
+                vv: None,
+            };
+            op(
+                id,
+                (t.0, Some(t.1)),
+                OpKind::Read { key: "k".into() },
+                result,
+            )
+        }
+        fn verdict(ops: Vec<Operation>) -> Verdict {
+            check_key(&History::starting_at(0, ops), "k", 10_000)
+        }
+        fn violations(v: Verdict) -> Vec<(OpId, SetRule, Vec<OpId>)> {
+            let Verdict::Set { violations, .. } = v else {
+                panic!("not the set check: {v:?}")
+            };
+            violations
+                .into_iter()
+                .map(|v| (v.read, v.rule, v.writes))
+                .collect()
+        }
+
+        /// Two concurrent writes, then a read of their merge: not a register read, and the set
+        /// check holds whichever write has the lower id.
+        #[test]
+        fn a_merged_read_gets_the_set_check_whatever_the_numbering() {
+            for (a, b) in [("a", "b"), ("b", "a")] {
+                let v = verdict(vec![
+                    w(0, (0, 10), a),
+                    w(1, (0, 10), b),
+                    r(2, (20, 30), "a,b", &[(0, a), (1, b)]),
+                ]);
+                assert_eq!(
+                    v,
+                    Verdict::Set {
+                        merged_reads: 1,
+                        violations: vec![]
+                    }
+                );
+                assert!(!v.is_violation());
+                assert!(v.describe().starts_with("set check holds"));
+            }
+        }
+
+        #[test]
+        fn a_key_never_read_merged_is_a_register() {
+            let v = verdict(vec![w(0, (0, 10), "a"), r(1, (20, 30), "a", &[(0, "a")])]);
+            assert_eq!(v, Verdict::Linearizable);
+        }
+
+        /// A write acknowledged before the read began, whose item the read lacks, and nothing
+        /// the read returns came after it: a stale set.
+        #[test]
+        fn a_visible_item_missing_is_a_violation() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (0, 10), "b"),
+                w(2, (20, 30), "c"),
+                r(3, (40, 50), "a,b", &[(0, "a"), (1, "b")]),
+            ]);
+            assert_eq!(violations(v.clone()), vec![(3, SetRule::Missing, vec![2])]);
+            assert!(v.is_violation());
+            assert_eq!(v.ops(), vec![2, 3]);
+        }
+
+        /// Under union a write replaces what its writer saw: a read that returns a later write
+        /// may lack an earlier one.
+        #[test]
+        fn a_write_replaced_by_a_later_returned_one_is_not_missing() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (20, 30), "c"),
+                w(2, (20, 30), "d"),
+                r(3, (40, 50), "c,d", &[(1, "c"), (2, "d")]),
+            ]);
+            assert_eq!(violations(v), vec![]);
+        }
+
+        /// A write first seen by a read is visible from that read's return: a later read must
+        /// not go back on it (new, then old).
+        #[test]
+        fn an_item_a_finished_read_returned_must_stay() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (0, 10), "b"),
+                op(
+                    2,
+                    (0, None),
+                    OpKind::Write {
+                        key: "k".into(),
+                        value: "x".into(),
+                    },
+                    OpResult::Indeterminate {
+                        reason: "timeout".into(),
+                    },
+                ),
+                r(3, (20, 30), "a,b,x", &[(0, "a"), (1, "b"), (2, "x")]),
+                r(4, (40, 50), "a,b", &[(0, "a"), (1, "b")]),
+            ]);
+            assert_eq!(violations(v), vec![(4, SetRule::Missing, vec![2])]);
+        }
+
+        /// An empty-string write adds no item, so a read that does not name it misses nothing,
+        /// and a merge with it returns the other write's items.
+        #[test]
+        fn an_empty_write_has_no_items() {
+            let v = verdict(vec![
+                w(0, (0, 10), ""),
+                w(1, (0, 10), "a"),
+                r(2, (20, 30), "a", &[(0, ""), (1, "a")]),
+                r(3, (40, 50), "", &[]),
+                r(4, (60, 70), "a,b", &[(0, ""), (1, "a")]),
+            ]);
+            // Read #3 lacks item a, which read #2 had returned; read #4 returns an item (b) that
+            // no write it names holds.
+            assert_eq!(
+                violations(v),
+                vec![
+                    (3, SetRule::Missing, vec![1]),
+                    (4, SetRule::WrongItems, vec![0, 1])
+                ]
+            );
+        }
+
+        #[test]
+        fn items_from_a_failed_or_future_write_are_phantoms() {
+            let failed = op(
+                1,
+                (0, Some(5)),
+                OpKind::Write {
+                    key: "k".into(),
+                    value: "b".into(),
+                },
+                OpResult::Failed {
+                    reason: "no".into(),
+                },
+            );
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                failed,
+                r(2, (20, 30), "a,b", &[(0, "a"), (1, "b")]),
+                r(3, (40, 50), "a,c", &[(0, "a"), (4, "c")]),
+                w(4, (60, 70), "c"),
+            ]);
+            assert_eq!(
+                violations(v),
+                vec![
+                    (2, SetRule::Phantom, vec![1]),
+                    (3, SetRule::Phantom, vec![4])
+                ]
+            );
+        }
+    }
 }

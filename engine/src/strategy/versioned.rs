@@ -476,6 +476,68 @@ mod tests {
         assert_eq!(r.overtook, Some((0, 2)));
     }
 
+    /// The bug of issue 13: under union, a read of an empty-string write (#2) and "a" (#1)
+    /// returned "a" naming #2 alone. A merged read names every contributing write.
+    #[test]
+    fn a_union_read_with_an_empty_write_names_every_contributing_write() {
+        let mut empty = v(2, (0, 1), &[(0, 1)], 1);
+        empty.value = String::new();
+        let mut a = v(1, (1, 1), &[(1, 1)], 2);
+        a.value = "a".into();
+        let out = read_versions(&[empty.clone(), a.clone()], Resolution::Union);
+        assert!(out.merged);
+        assert_eq!(out.values, vec![("a".to_string(), 2), ("a".to_string(), 1)]);
+        let mut named: Vec<OpId> = out.values.iter().map(|(_, w)| *w).collect();
+        named.sort_unstable();
+        assert_eq!(named, vec![1, 2]);
+        assert_eq!(out.vv, Vv([(0, 1), (1, 1)].into_iter().collect()));
+        // One version alone is not a merge, whatever its value; nor are siblings.
+        let one = read_versions(std::slice::from_ref(&empty), Resolution::Union);
+        assert!(!one.merged);
+        assert_eq!(one.values, vec![(String::new(), 2)]);
+        let sib = read_versions(&[empty, a], Resolution::Siblings);
+        assert!(!sib.merged);
+        assert_eq!(sib.values, vec![(String::new(), 2), ("a".to_string(), 1)]);
+    }
+
+    /// The merged value is the sorted union of the versions' items, whichever order they come in
+    /// and however their values overlap.
+    #[test]
+    fn a_union_merge_is_the_sorted_union_of_items() {
+        let mut x = v(1, (0, 1), &[(0, 1)], 1);
+        x.value = "b, a".into();
+        let mut y = v(2, (1, 1), &[(1, 1)], 2);
+        y.value = "c,b,,".into();
+        for vs in [[x.clone(), y.clone()], [y, x]] {
+            let out = read_versions(&vs, Resolution::Union);
+            assert!(out.merged);
+            assert_eq!(out.values[0].0, "a,b,c");
+            assert_eq!(out.values.len(), 2);
+        }
+    }
+
+    /// A read reply carries the first entry as its value and the rest as `others`.
+    #[test]
+    fn a_merged_read_reply_says_it_is_merged() {
+        let mut s = VStore::default();
+        s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Union);
+        s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Union);
+        let crate::node::Reply::Value {
+            value,
+            write,
+            others,
+            merged,
+            ..
+        } = s.read("k", Resolution::Union).reply()
+        else {
+            panic!("not a value")
+        };
+        assert_eq!(value.as_deref(), Some("v1,v2"));
+        assert_eq!(write, Some(1));
+        assert_eq!(others, vec![("v2".to_string(), 2)]);
+        assert!(merged);
+    }
+
     #[test]
     fn re_delivering_an_old_version_after_forgetting_is_a_no_op() {
         for res in [
