@@ -75,9 +75,28 @@ pub fn summary(sim: &Simulation) -> String {
                     holders.join(" ")
                 );
             }
-            (OpKind::Read { key }, OpResult::Read { value, others, .. }) => {
-                let mut all: Vec<&str> = vec![value.as_deref().unwrap_or("(none)")];
-                all.extend(others.iter().map(|(v, _)| v.as_str()));
+            (
+                OpKind::Read { key },
+                OpResult::Read {
+                    value,
+                    write,
+                    others,
+                    merged,
+                    ..
+                },
+            ) => {
+                let mut all: Vec<String> = vec![value.as_deref().unwrap_or("(none)").to_string()];
+                if *merged {
+                    // One merged set, with every write it merges.
+                    let from: Vec<String> = write
+                        .iter()
+                        .chain(others.iter().map(|(_, w)| w))
+                        .map(|w| format!("#{w}"))
+                        .collect();
+                    all[0] = format!("{} (merged from {})", all[0], from.join(" "));
+                } else {
+                    all.extend(others.iter().map(|(v, _)| v.clone()));
+                }
                 let _ = writeln!(
                     s,
                     "read #{} c{} {key} at n{}: {}",
