@@ -282,9 +282,12 @@ pub fn check_set(history: &History, key: &str) -> Verdict {
         })
         .collect();
     // When each write became visible: acknowledged, or named by a read that returned.
-    let mut visible: BTreeMap<OpId, Time> = crate::sort::map(writes.values().filter_map(|w| {
-        matches!(w.result, OpResult::Written { .. }).then(|| (w.id, w.complete.unwrap_or(w.invoke)))
-    }));
+    let mut visible: BTreeMap<OpId, Time> = crate::sort::map(
+        writes
+            .values()
+            .filter(|w| matches!(w.result, OpResult::Written { .. }))
+            .map(|w| (w.id, w.complete.unwrap_or(w.invoke))),
+    );
     for (r, names, _, _) in &reads {
         let done = r.complete.unwrap_or(r.invoke);
         for w in names.iter().filter(|w| writes.contains_key(w)) {
