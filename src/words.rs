@@ -255,6 +255,19 @@ pub fn result_text(op: &Operation) -> String {
         OpResult::Written { lsn, epoch, .. } => format!("ok (lsn {lsn}, epoch {epoch})"),
         OpResult::Read {
             value: Some(v),
+            write: Some(w),
+            others,
+            merged: true,
+            ..
+        } => {
+            let from: Vec<String> = std::iter::once(*w)
+                .chain(others.iter().map(|(_, o)| *o))
+                .map(|o| format!("#{o}"))
+                .collect();
+            format!("→ {v} (merged from {})", from.join(" "))
+        }
+        OpResult::Read {
+            value: Some(v),
             others,
             ..
         } if !others.is_empty() => {

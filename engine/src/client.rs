@@ -68,6 +68,10 @@ pub enum OpResult {
         epoch: u64,
         #[serde(skip_serializing_if = "Vec::is_empty")]
         others: Vec<(String, OpId)>,
+        /// Union resolution: `value` is the merged set of the items of `write` and of every
+        /// write in `others` (their own values are in `others`), not the value of one write.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        merged: bool,
         #[serde(skip_serializing_if = "Option::is_none")]
         vv: Option<Vv>,
     },

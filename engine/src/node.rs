@@ -278,8 +278,12 @@ pub enum Reply {
         write: Option<OpId>,
         lsn: u64,
         epoch: u64,
-        /// Further concurrent values (siblings).
+        /// Further concurrent values (siblings), or, when `merged`, the other writes whose items
+        /// the merged `value` holds (with their own values).
         others: Vec<(String, OpId)>,
+        /// Union resolution: `value` is the merged set of the items of `write` and of every
+        /// write in `others` (see `versioned::ReadOut`).
+        merged: bool,
         /// The versions' vector: the context for a following write (multi-leader, leaderless).
         vv: Option<Vv>,
     },
@@ -358,6 +362,16 @@ impl Msg {
             Msg::ClientReply { op, reply } => match reply {
                 Reply::Written { vv: Some(vv), .. } => format!("#{op} ok {vv}"),
                 Reply::Written { lsn, epoch, .. } => format!("#{op} ok (lsn {lsn}, epoch {epoch})"),
+                Reply::Value {
+                    value,
+                    merged: true,
+                    others,
+                    ..
+                } => format!(
+                    "#{op} = {} (merged from {} writes)",
+                    value.as_deref().unwrap_or(""),
+                    others.len() + 1
+                ),
                 Reply::Value {
                     value, others, vv: Some(_), ..
                 } => {

@@ -73,9 +73,28 @@ pub fn summary(sim: &Simulation) -> String {
                     holders.join(" ")
                 );
             }
-            (OpKind::Read { key }, OpResult::Read { value, others, .. }) => {
-                let mut all: Vec<&str> = vec![value.as_deref().unwrap_or("(none)")];
-                all.extend(others.iter().map(|(v, _)| v.as_str()));
+            (
+                OpKind::Read { key },
+                OpResult::Read {
+                    value,
+                    write,
+                    others,
+                    merged,
+                    ..
+                },
+            ) => {
+                let mut all: Vec<String> = vec![value.as_deref().unwrap_or("(none)").to_string()];
+                if *merged {
+                    // One merged set, with every write it merges.
+                    let from: Vec<String> = write
+                        .iter()
+                        .chain(others.iter().map(|(_, w)| w))
+                        .map(|w| format!("#{w}"))
+                        .collect();
+                    all[0] = format!("{} (merged from {})", all[0], from.join(" "));
+                } else {
+                    all.extend(others.iter().map(|(v, _)| v.clone()));
+                }
                 let _ = writeln!(
                     s,
                     "read #{} c{} {key} at n{}: {}",
@@ -115,16 +134,8 @@ pub fn summary(sim: &Simulation) -> String {
     for (key, v) in linear::check_all(sim.history(), linear::DEFAULT_BUDGET) {
         match v {
             Verdict::Linearizable => {}
-            Verdict::Violation { ops } => {
-                let ops: Vec<String> = ops.iter().map(|o| format!("#{o}")).collect();
-                let _ = writeln!(
-                    s,
-                    "{key} not linearizable: {} cannot be ordered",
-                    ops.join(" ")
-                );
-            }
-            Verdict::Unknown { steps } => {
-                let _ = writeln!(s, "{key} linearizability unknown after {steps} steps");
+            v => {
+                let _ = writeln!(s, "{key} {}", v.describe());
             }
         }
     }

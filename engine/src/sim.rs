@@ -1758,6 +1758,7 @@ impl World {
                 lsn,
                 epoch,
                 others,
+                merged,
                 vv,
             } => {
                 // ... and by what it read, so that a write after a read comes after the writes
@@ -1778,6 +1779,7 @@ impl World {
                         lsn,
                         epoch,
                         others,
+                        merged,
                         vv,
                     },
                     trace,

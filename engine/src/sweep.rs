@@ -133,6 +133,9 @@ pub struct RunResult {
     /// Keys whose history is not linearizable, and keys the check could not decide.
     pub keys_not_linearizable: usize,
     pub keys_unknown: usize,
+    /// Union keys read merged, which get the set check rather than a linearizability verdict
+    /// (`linear::Verdict::Set`), whose set check failed. They are in neither count above.
+    pub keys_set_violations: usize,
     pub events: u64,
 }
 
@@ -267,6 +270,7 @@ fn measure(sim: &Simulation, settings: Vec<Setting>) -> RunResult {
         writes_lost: m.writes_lost,
         keys_not_linearizable: count(|v| matches!(v, Verdict::Violation { .. })),
         keys_unknown: count(|v| matches!(v, Verdict::Unknown { .. })),
+        keys_set_violations: count(|v| matches!(v, Verdict::Set { .. }) && v.is_violation()),
         events: sim.stats().events,
     }
 }

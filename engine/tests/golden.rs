@@ -906,3 +906,69 @@ fn only_copies_on_down_nodes_and_hints_are_told_apart() {
         (vec![1, 3, 4], vec![])
     );
 }
+
+/// Union: a read of "milk" and an empty-string write merges them into "milk" and names both
+/// writes (it used to name only the higher-numbered one, the empty write, as its source); the key
+/// gets the set check, which holds, not a register verdict.
+#[test]
+fn a_union_read_names_every_write_it_merges() {
+    use replica_engine::check::linear::{self, Verdict};
+    use replica_engine::client::OpResult;
+    let sim = run("ml-union-merge");
+    let read = sim.history().get(2).unwrap();
+    let OpResult::Read {
+        value,
+        write,
+        others,
+        merged,
+        ..
+    } = &read.result
+    else {
+        panic!("{read:?}")
+    };
+    assert!(*merged);
+    assert_eq!(value.as_deref(), Some("milk"));
+    let mut named: Vec<u32> = write
+        .iter()
+        .copied()
+        .chain(others.iter().map(|o| o.1))
+        .collect();
+    named.sort_unstable();
+    assert_eq!(named, vec![0, 1]);
+    let verdict = linear::check_key(sim.history(), "cart", linear::DEFAULT_BUDGET);
+    assert_eq!(
+        verdict,
+        Verdict::Set {
+            merged_reads: 1,
+            violations: vec![]
+        }
+    );
+}
+
+/// Leaderless union with W = R = 1: a read returns the merge of two older writes after a third
+/// ("flour", #3) was acknowledged, and nothing it returns came after #3: the set check fails on
+/// that read, and a sweep counts the key apart from linearizability.
+#[test]
+fn a_stale_merged_read_fails_the_set_check() {
+    use replica_engine::check::linear::{self, SetRule, SetViolation, Verdict};
+    let sim = run("ll-union-stale-set");
+    let verdict = linear::check_key(sim.history(), "cart", linear::DEFAULT_BUDGET);
+    assert_eq!(
+        verdict,
+        Verdict::Set {
+            merged_reads: 2,
+            violations: vec![SetViolation {
+                read: 4,
+                rule: SetRule::Missing,
+                writes: vec![3]
+            }]
+        }
+    );
+    let path = golden_dir().join("ll-union-stale-set.json");
+    let base = wire::decode(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sweep =
+        replica_engine::sweep::Sweep::new(base, vec![replica_engine::sweep::Axis::R(vec![1])])
+            .unwrap();
+    let r = &sweep.run_all()[0];
+    assert_eq!((r.keys_set_violations, r.keys_not_linearizable), (1, 0));
+}

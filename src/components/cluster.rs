@@ -94,9 +94,18 @@ pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResu
                     (format!("{key}={value} ? unknown"), "bad")
                 }
                 (OpKind::Write { key, value }, _) => (format!("{key}={value} ✗ failed"), "bad"),
-                (OpKind::Read { key }, OpResult::Read { value, others, .. }) => {
+                (
+                    OpKind::Read { key },
+                    OpResult::Read {
+                        value,
+                        others,
+                        merged,
+                        ..
+                    },
+                ) => {
                     let mut v = value.clone().unwrap_or_else(|| "none".into());
-                    if !others.is_empty() {
+                    // A merged value is one set, not a value with siblings.
+                    if !others.is_empty() && !merged {
                         v = format!("{v} +{}", others.len());
                     }
                     if stale.contains(&op.id) {

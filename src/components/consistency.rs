@@ -34,10 +34,7 @@ pub fn counterexample_ops(
     replica_engine::sort::set(
         linear::check_all(sim.history(), PAGE_CHECK_BUDGET)
             .into_values()
-            .flat_map(|v| match v {
-                Verdict::Violation { ops } => ops,
-                _ => Vec::new(),
-            }),
+            .flat_map(|v| v.ops()),
     )
 }
 
@@ -330,6 +327,11 @@ pub fn consistency(props: &Props) -> Html {
                                 ops.iter().map(|o| format!("#{o}")).collect::<Vec<_>>().join(" ")) }
                         </li> },
                         Verdict::Unknown { steps } => html! { <li>{ format!("{k}: undecided after {steps} steps") }</li> },
+                        // A union key read merged: a set check, not a linearizability verdict.
+                        Verdict::Set { .. } => html! { <li class={if v.is_violation() { "bad" } else { "set" }} data-key={k.clone()}
+                            data-ops={v.ops().iter().map(|o| o.to_string()).collect::<Vec<_>>().join(" ")}>
+                            { format!("{k}: {}", v.describe()) }
+                        </li> },
                         Verdict::Linearizable => html! {},
                     }) }
                     </ul>

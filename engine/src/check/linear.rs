@@ -18,6 +18,32 @@
 //!   they left": `None`, which any read of a forgotten write returns (so reads of two different
 //!   forgotten writes are not told apart).
 //!
+//! **Union keys.** Under union resolution a read may return the merge of several concurrent
+//! writes ("a2,b1"): a set of items, which no register ever holds, so linearizability does not
+//! apply to it. A key with at least one such merged read gets [`Verdict::Set`] instead: a set
+//! check of every successful read of the key (keys a union run never read merged are registers,
+//! and checked as above). A read *names* the writes whose items it returns (every contributing
+//! write of a merged read). A write is *visible* from the moment it was acknowledged, or from the
+//! moment a read that named it returned, whichever is first. Then, for each read:
+//! - [`SetRule::Phantom`]: every write it names is a write of this key, did not fail, and was
+//!   invoked before the read returned (no item comes from nowhere or from the future);
+//! - [`SetRule::WrongItems`]: its items are exactly the union of the items of the writes it names
+//!   (an item is a trimmed, non-empty comma-separated part of a value, so an empty-string write
+//!   adds none);
+//! - [`SetRule::Missing`]: every item of every write visible before the read was invoked is in
+//!   it, unless that write was replaced: under union a write replaces exactly the versions its
+//!   writer had seen, so a write that is legitimately gone was superseded by something the read
+//!   returns, which was invoked after it. A read that lacks an item of a visible write and names
+//!   nothing invoked after that write returned a set that cannot have followed it (a stale read,
+//!   or one older than what an earlier read already returned). A write whose items are all
+//!   present (an empty-string write has none) is never missed: the check is about items, and
+//!   which write a read names is what the stale-read check in [`crate::check`] looks at.
+//!
+//! Real time can show that a returned write could have replaced a missing one, not that it did:
+//! a write dropped although nothing that saw it came after (a lost write) is caught by the
+//! version-vector checks in [`crate::check`], not here. Writes forgotten on long runs are not
+//! checked (a read naming one passes the first two rules for it).
+//!
 //! **The search.** Operations are sorted by invoke time. An operation may be linearized next when
 //! no other unlinearized operation returned before it was invoked. A depth-first search tries
 //! candidates, remembering every (set of linearized operations, register state) it has visited so
@@ -36,6 +62,7 @@
 //! size); when it runs out, the smallest non-linearizable set found so far is reported.
 
 use crate::client::{History, OpKind, OpResult};
+use crate::strategy::versioned::union_items;
 use crate::types::{OpId, Time};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
@@ -59,6 +86,105 @@ pub enum Verdict {
     Unknown {
         steps: u64,
     },
+    /// The key was read merged (union resolution) `merged_reads` times: a merged value is a set,
+    /// not a register value, so linearizability does not apply; the set check (module docs) ran
+    /// instead and found `violations` (none: it holds).
+    Set {
+        merged_reads: usize,
+        violations: Vec<SetViolation>,
+    },
+}
+
+impl Verdict {
+    /// The verdict in a few words, as the CLI and the page say it.
+    pub fn describe(&self) -> String {
+        let ids = |ops: &[OpId]| {
+            ops.iter()
+                .map(|o| format!("#{o}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        match self {
+            Verdict::Linearizable => "linearizable".into(),
+            Verdict::Violation { ops } => {
+                format!("not linearizable: {} cannot be ordered", ids(ops))
+            }
+            Verdict::Unknown { steps } => format!("linearizability unknown after {steps} steps"),
+            Verdict::Set {
+                merged_reads,
+                violations,
+            } => {
+                let head = format!(
+                    "({merged_reads} merged read{} under union: linearizability does not apply to sets)",
+                    if *merged_reads == 1 { "" } else { "s" }
+                );
+                if violations.is_empty() {
+                    format!("set check holds {head}")
+                } else {
+                    let v: Vec<String> = violations
+                        .iter()
+                        .map(|v| {
+                            format!("read #{} {} {}", v.read, v.rule.describe(), ids(&v.writes))
+                        })
+                        .collect();
+                    format!("set check fails {head}: {}", v.join("; "))
+                }
+            }
+        }
+    }
+
+    /// Does the key break the model it was checked against (register or set)?
+    pub fn is_violation(&self) -> bool {
+        match self {
+            Verdict::Violation { .. } => true,
+            Verdict::Set { violations, .. } => !violations.is_empty(),
+            Verdict::Linearizable | Verdict::Unknown { .. } => false,
+        }
+    }
+
+    /// The operations a violation concerns (empty otherwise).
+    pub fn ops(&self) -> Vec<OpId> {
+        match self {
+            Verdict::Violation { ops } => ops.clone(),
+            Verdict::Set { violations, .. } => {
+                let all = violations
+                    .iter()
+                    .flat_map(|v| std::iter::once(v.read).chain(v.writes.iter().copied()));
+                crate::sort::set(all).into_iter().collect()
+            }
+            Verdict::Linearizable | Verdict::Unknown { .. } => Vec::new(),
+        }
+    }
+}
+
+/// A read of a union key that breaks a rule of the set check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SetViolation {
+    pub read: OpId,
+    pub rule: SetRule,
+    /// The writes concerned: those named wrongly (phantom, wrong items) or missed.
+    pub writes: Vec<OpId>,
+}
+
+/// The rules of the set check of union keys (module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SetRule {
+    Phantom,
+    WrongItems,
+    Missing,
+}
+
+impl SetRule {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SetRule::Phantom => {
+                "returns items of writes that failed or had not been invoked before it returned:"
+            }
+            SetRule::WrongItems => "returns items that are not the union of its writes:",
+            SetRule::Missing => "misses visible writes that nothing it returns can have replaced:",
+        }
+    }
 }
 
 /// One operation on one register, as the checker sees it.
@@ -115,9 +241,126 @@ pub fn register_ops(history: &History, key: &str) -> Vec<RegOp> {
     ops
 }
 
-/// Checks one key of `history` with a budget of `budget` search steps.
+/// Checks one key of `history`: the set check when it was read merged (union), else
+/// linearizability with a budget of `budget` search steps.
 pub fn check_key(history: &History, key: &str, budget: u64) -> Verdict {
-    check_ops(&register_ops(history, key), budget)
+    let merged = history
+        .iter()
+        .any(|o| o.kind.key() == key && matches!(o.result, OpResult::Read { merged: true, .. }));
+    if merged {
+        check_set(history, key)
+    } else {
+        check_ops(&register_ops(history, key), budget)
+    }
+}
+
+/// The set check of a union key (module docs): always [`Verdict::Set`].
+pub fn check_set(history: &History, key: &str) -> Verdict {
+    let ops: Vec<&crate::client::Operation> =
+        history.iter().filter(|o| o.kind.key() == key).collect();
+    let writes: BTreeMap<OpId, &crate::client::Operation> =
+        crate::sort::map(ops.iter().filter(|o| o.is_write()).map(|o| (o.id, *o)));
+    // Successful reads: (read, the writes it names, its value, merged).
+    let reads: Vec<(&crate::client::Operation, Vec<OpId>, &str, bool)> = ops
+        .iter()
+        .filter_map(|o| match &o.result {
+            OpResult::Read {
+                value,
+                write,
+                others,
+                merged,
+                ..
+            } => {
+                let names = write
+                    .iter()
+                    .copied()
+                    .chain(others.iter().map(|(_, w)| *w))
+                    .collect();
+                Some((*o, names, value.as_deref().unwrap_or(""), *merged))
+            }
+            _ => None,
+        })
+        .collect();
+    // When each write became visible: acknowledged, or named by a read that returned.
+    let mut visible: BTreeMap<OpId, Time> = crate::sort::map(
+        writes
+            .values()
+            .filter(|w| matches!(w.result, OpResult::Written { .. }))
+            .map(|w| (w.id, w.complete.unwrap_or(w.invoke))),
+    );
+    for (r, names, _, _) in &reads {
+        let done = r.complete.unwrap_or(r.invoke);
+        for w in names.iter().filter(|w| writes.contains_key(w)) {
+            let t = visible.entry(*w).or_insert(done);
+            *t = (*t).min(done);
+        }
+    }
+    let mut violations = Vec::new();
+    for (r, names, value, _) in &reads {
+        let done = r.complete.unwrap_or(r.invoke);
+        // Forgotten writes (below the history's start) are not checked.
+        let kept = |w: &OpId| *w >= history.start();
+        let phantom: Vec<OpId> = names
+            .iter()
+            .copied()
+            .filter(kept)
+            .filter(|w| match writes.get(w) {
+                None => true,
+                Some(o) => matches!(o.result, OpResult::Failed { .. }) || o.invoke > done,
+            })
+            .collect();
+        if !phantom.is_empty() {
+            violations.push(SetViolation {
+                read: r.id,
+                rule: SetRule::Phantom,
+                writes: phantom,
+            });
+        } else if names.iter().all(kept) {
+            let expected: std::collections::BTreeSet<&str> = crate::sort::set(
+                names
+                    .iter()
+                    .filter_map(|w| match &writes[w].kind {
+                        OpKind::Write { value, .. } => Some(value.as_str()),
+                        OpKind::Read { .. } => None,
+                    })
+                    .flat_map(union_items),
+            );
+            if crate::sort::set(union_items(value)) != expected {
+                violations.push(SetViolation {
+                    read: r.id,
+                    rule: SetRule::WrongItems,
+                    writes: names.clone(),
+                });
+            }
+        }
+        // The newest invoke among the writes it names (a forgotten one is older than any kept).
+        let newest = names
+            .iter()
+            .map(|w| writes.get(w).map_or(0, |o| o.invoke))
+            .max();
+        let got = crate::sort::set(union_items(value));
+        let missing: Vec<OpId> = visible
+            .iter()
+            .filter(|(w, t)| **t < r.invoke && !names.contains(w))
+            .filter(|(w, _)| match &writes[w].kind {
+                OpKind::Write { value, .. } => union_items(value).any(|i| !got.contains(i)),
+                OpKind::Read { .. } => false,
+            })
+            .filter(|(w, _)| newest.is_none_or(|n| n <= writes[w].invoke))
+            .map(|(w, _)| *w)
+            .collect();
+        if !missing.is_empty() {
+            violations.push(SetViolation {
+                read: r.id,
+                rule: SetRule::Missing,
+                writes: missing,
+            });
+        }
+    }
+    Verdict::Set {
+        merged_reads: reads.iter().filter(|r| r.3).count(),
+        violations,
+    }
 }
 
 /// Checks every key of `history`, each with a budget of `budget` steps.
@@ -524,5 +767,202 @@ mod tests {
             panic!("not found")
         };
         assert_eq!(bad, vec![40, 98, 101]);
+    }
+
+    mod set {
+        use super::super::*;
+        use crate::client::{History, OpKind, OpResult, Operation};
+        use crate::scenario::ReadFrom;
+
+        fn op(id: OpId, t: (Time, Option<Time>), kind: OpKind, result: OpResult) -> Operation {
+            Operation {
+                id,
+                client: 0,
+                kind,
+                from: ReadFrom::Nearest,
+                node: 0,
+                invoke: t.0,
+                complete: t.1,
+                attempts: 1,
+                result,
+            }
+        }
+        fn w(id: OpId, t: (Time, Time), value: &str) -> Operation {
+            let kind = OpKind::Write {
+                key: "k".into(),
+                value: value.into(),
+            };
+            let result = OpResult::Written {
+                lsn: 0,
+                epoch: 0,
+                dot: Some((0, id as u64 + 1)),
+            };
+            op(id, (t.0, Some(t.1)), kind, result)
+        }
+        /// A read at `t` of the writes `names` (with their values), merged when more than one.
+        fn r(id: OpId, t: (Time, Time), value: &str, names: &[(OpId, &str)]) -> Operation {
+            let result = OpResult::Read {
+                value: (!names.is_empty()).then(|| value.to_string()),
+                write: names.first().map(|n| n.0),
+                lsn: 0,
+                epoch: 0,
+                others: names
+                    .iter()
+                    .skip(1)
+                    .map(|(w, v)| (v.to_string(), *w))
+                    .collect(),
+                merged: names.len() > 1,
+                vv: None,
+            };
+            op(
+                id,
+                (t.0, Some(t.1)),
+                OpKind::Read { key: "k".into() },
+                result,
+            )
+        }
+        fn verdict(ops: Vec<Operation>) -> Verdict {
+            check_key(&History::starting_at(0, ops), "k", 10_000)
+        }
+        fn violations(v: Verdict) -> Vec<(OpId, SetRule, Vec<OpId>)> {
+            let Verdict::Set { violations, .. } = v else {
+                panic!("not the set check: {v:?}")
+            };
+            violations
+                .into_iter()
+                .map(|v| (v.read, v.rule, v.writes))
+                .collect()
+        }
+
+        /// Two concurrent writes, then a read of their merge: not a register read, and the set
+        /// check holds whichever write has the lower id.
+        #[test]
+        fn a_merged_read_gets_the_set_check_whatever_the_numbering() {
+            for (a, b) in [("a", "b"), ("b", "a")] {
+                let v = verdict(vec![
+                    w(0, (0, 10), a),
+                    w(1, (0, 10), b),
+                    r(2, (20, 30), "a,b", &[(0, a), (1, b)]),
+                ]);
+                assert_eq!(
+                    v,
+                    Verdict::Set {
+                        merged_reads: 1,
+                        violations: vec![]
+                    }
+                );
+                assert!(!v.is_violation());
+                assert!(v.describe().starts_with("set check holds"));
+            }
+        }
+
+        #[test]
+        fn a_key_never_read_merged_is_a_register() {
+            let v = verdict(vec![w(0, (0, 10), "a"), r(1, (20, 30), "a", &[(0, "a")])]);
+            assert_eq!(v, Verdict::Linearizable);
+        }
+
+        /// A write acknowledged before the read began, whose item the read lacks, and nothing
+        /// the read returns came after it: a stale set.
+        #[test]
+        fn a_visible_item_missing_is_a_violation() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (0, 10), "b"),
+                w(2, (20, 30), "c"),
+                r(3, (40, 50), "a,b", &[(0, "a"), (1, "b")]),
+            ]);
+            assert_eq!(violations(v.clone()), vec![(3, SetRule::Missing, vec![2])]);
+            assert!(v.is_violation());
+            assert_eq!(v.ops(), vec![2, 3]);
+        }
+
+        /// Under union a write replaces what its writer saw: a read that returns a later write
+        /// may lack an earlier one.
+        #[test]
+        fn a_write_replaced_by_a_later_returned_one_is_not_missing() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (20, 30), "c"),
+                w(2, (20, 30), "d"),
+                r(3, (40, 50), "c,d", &[(1, "c"), (2, "d")]),
+            ]);
+            assert_eq!(violations(v), vec![]);
+        }
+
+        /// A write first seen by a read is visible from that read's return: a later read must
+        /// not go back on it (new, then old).
+        #[test]
+        fn an_item_a_finished_read_returned_must_stay() {
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                w(1, (0, 10), "b"),
+                op(
+                    2,
+                    (0, None),
+                    OpKind::Write {
+                        key: "k".into(),
+                        value: "x".into(),
+                    },
+                    OpResult::Indeterminate {
+                        reason: "timeout".into(),
+                    },
+                ),
+                r(3, (20, 30), "a,b,x", &[(0, "a"), (1, "b"), (2, "x")]),
+                r(4, (40, 50), "a,b", &[(0, "a"), (1, "b")]),
+            ]);
+            assert_eq!(violations(v), vec![(4, SetRule::Missing, vec![2])]);
+        }
+
+        /// An empty-string write adds no item, so a read that does not name it misses nothing,
+        /// and a merge with it returns the other write's items.
+        #[test]
+        fn an_empty_write_has_no_items() {
+            let v = verdict(vec![
+                w(0, (0, 10), ""),
+                w(1, (0, 10), "a"),
+                r(2, (20, 30), "a", &[(0, ""), (1, "a")]),
+                r(3, (40, 50), "", &[]),
+                r(4, (60, 70), "a,b", &[(0, ""), (1, "a")]),
+            ]);
+            // Read #3 lacks item a, which read #2 had returned; read #4 returns an item (b) that
+            // no write it names holds.
+            assert_eq!(
+                violations(v),
+                vec![
+                    (3, SetRule::Missing, vec![1]),
+                    (4, SetRule::WrongItems, vec![0, 1])
+                ]
+            );
+        }
+
+        #[test]
+        fn items_from_a_failed_or_future_write_are_phantoms() {
+            let failed = op(
+                1,
+                (0, Some(5)),
+                OpKind::Write {
+                    key: "k".into(),
+                    value: "b".into(),
+                },
+                OpResult::Failed {
+                    reason: "no".into(),
+                },
+            );
+            let v = verdict(vec![
+                w(0, (0, 10), "a"),
+                failed,
+                r(2, (20, 30), "a,b", &[(0, "a"), (1, "b")]),
+                r(3, (40, 50), "a,c", &[(0, "a"), (4, "c")]),
+                w(4, (60, 70), "c"),
+            ]);
+            assert_eq!(
+                violations(v),
+                vec![
+                    (2, SetRule::Phantom, vec![1]),
+                    (3, SetRule::Phantom, vec![4])
+                ]
+            );
+        }
     }
 }

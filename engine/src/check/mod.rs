@@ -1493,6 +1493,7 @@ mod tests {
             lsn,
             epoch: 1,
             others: Vec::new(),
+            merged: false,
             vv: None,
         };
         op(id, client, kind, t, result)

@@ -513,19 +513,10 @@ impl LeaderlessNode {
                 &read.key,
                 cfg.resolution,
             );
-            let (mut values, vv) = read_versions(&merged, cfg.resolution);
-            let first = (!values.is_empty()).then(|| values.remove(0));
             out.push(Effect::Reply {
                 client: read.client,
                 op: read.op,
-                reply: Reply::Value {
-                    value: first.as_ref().map(|(v, _)| v.clone()),
-                    write: first.map(|(_, w)| w),
-                    lsn: 0,
-                    epoch: 0,
-                    others: values,
-                    vv: Some(vv),
-                },
+                reply: read_versions(&merged, cfg.resolution).reply(),
             });
             read.merged = Some(merged);
         }

@@ -23,7 +23,7 @@
 use crate::node::{Ctx, Effect, Input, Msg, Replicated, Reply, TimerKind};
 use crate::scenario::{MultiLeader, SyncMode, Topology};
 pub use crate::store::LOG_KEEP;
-use crate::strategy::versioned::{read_versions, report, VStore, Version, Vv};
+use crate::strategy::versioned::{read_versions, report, ReadOut, VStore, Version, Vv};
 use crate::types::{Addr, ClientId, NodeId, OpId, Role};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -260,16 +260,7 @@ impl MultiLeaderNode {
                         hint: Some(cfg.leader_of(cfg.region_of(ctx.id))),
                     }
                 } else {
-                    let (mut values, vv) = self.durable.store.read(&key, cfg.resolution);
-                    let first = (!values.is_empty()).then(|| values.remove(0));
-                    Reply::Value {
-                        value: first.as_ref().map(|(v, _)| v.clone()),
-                        write: first.map(|(_, w)| w),
-                        lsn: 0,
-                        epoch: 0,
-                        others: values,
-                        vv: Some(vv),
-                    }
+                    self.durable.store.read(&key, cfg.resolution).reply()
                 };
                 out.push(Effect::Reply { client, op, reply });
             }
@@ -436,7 +427,7 @@ impl MultiLeaderNode {
     }
 
     /// Values of a key as a reader here sees them.
-    pub fn read(&self, key: &str, cfg: &MultiLeader) -> (Vec<(String, OpId)>, Vv) {
+    pub fn read(&self, key: &str, cfg: &MultiLeader) -> ReadOut {
         read_versions(self.durable.store.get(key), cfg.resolution)
     }
 }

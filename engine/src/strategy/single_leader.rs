@@ -193,6 +193,7 @@ impl SingleLeaderNode {
                             lsn: c.lsn,
                             epoch: c.epoch,
                             others: Vec::new(),
+                            merged: false,
                             vv: None,
                         },
                         None => Reply::Value {
@@ -201,6 +202,7 @@ impl SingleLeaderNode {
                             lsn: 0,
                             epoch: 0,
                             others: Vec::new(),
+                            merged: false,
                             vv: None,
                         },
                     }

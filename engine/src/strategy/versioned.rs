@@ -263,8 +263,8 @@ impl VStore {
         out
     }
 
-    /// What a read of `key` returns here under `res`: (values with their writes, context).
-    pub fn read(&self, key: &str, res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+    /// What a read of `key` returns here under `res`.
+    pub fn read(&self, key: &str, res: Resolution) -> ReadOut {
         read_versions(self.get(key), res)
     }
 
@@ -281,31 +281,64 @@ impl VStore {
     }
 }
 
-/// What a reader sees of these versions: the values (merged into one under [`Resolution::Union`])
-/// and the merged vector, which the reader passes back as the context of its next write.
-pub fn read_versions(versions: &[Version], res: Resolution) -> (Vec<(String, OpId)>, Vv) {
+/// What a reader sees of a key's versions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadOut {
+    /// One entry per current version, each with its own value and write (siblings when there
+    /// are several); except under [`Resolution::Union`] with several versions, where the first
+    /// entry carries the merged value (see `merged`).
+    pub values: Vec<(String, OpId)>,
+    /// Under [`Resolution::Union`] with several versions: the first entry's value is the merged
+    /// set (the sorted union of every version's comma-separated items) and names the first
+    /// version's write; the other entries name every other contributing write with its own
+    /// value. So a merged read names every write whose items it returns, never only one.
+    pub merged: bool,
+    /// The merge of the versions' vectors: the context the reader passes back with its next write.
+    pub vv: Vv,
+}
+
+impl ReadOut {
+    /// The first value and write, the other values, whether the first is a merge, and the vector,
+    /// as a read reply carries them.
+    pub fn reply(mut self) -> crate::node::Reply {
+        let first = (!self.values.is_empty()).then(|| self.values.remove(0));
+        crate::node::Reply::Value {
+            value: first.as_ref().map(|(v, _)| v.clone()),
+            write: first.map(|(_, w)| w),
+            lsn: 0,
+            epoch: 0,
+            others: self.values,
+            merged: self.merged,
+            vv: Some(self.vv),
+        }
+    }
+}
+
+/// The items of a value under [`Resolution::Union`]: its comma-separated parts, trimmed, without
+/// empty ones (so an empty-string write contributes no item).
+pub fn union_items(value: &str) -> impl Iterator<Item = &str> {
+    value.split(',').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// What a reader sees of these versions (see [`ReadOut`]).
+pub fn read_versions(versions: &[Version], res: Resolution) -> ReadOut {
     let mut values: Vec<(String, OpId)> = versions
         .iter()
         .map(|v| (v.value.clone(), v.write))
         .collect();
-    if res == Resolution::Union && values.len() > 1 {
-        let mut items: BTreeSet<String> = BTreeSet::new();
-        for (v, _) in &values {
-            items.extend(
-                v.split(',')
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty()),
-            );
-        }
-        let merged = items.into_iter().collect::<Vec<_>>().join(",");
-        let write = values.iter().map(|(_, w)| *w).max().unwrap_or(0);
-        values = vec![(merged, write)];
+    let merged = res == Resolution::Union && values.len() > 1;
+    if merged {
+        let items: BTreeSet<&str> = versions
+            .iter()
+            .flat_map(|v| union_items(&v.value))
+            .collect();
+        values[0].0 = items.into_iter().collect::<Vec<_>>().join(",");
     }
     let mut vv = Vv::default();
     for v in versions {
         vv.merge(&v.vv);
     }
-    (values, vv)
+    ReadOut { values, merged, vv }
 }
 
 /// Reports what applying a version did as node effects.
@@ -426,12 +459,77 @@ mod tests {
         let mut s = VStore::default();
         s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Union);
         s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Union);
-        let (values, _) = s.read("k", Resolution::Union);
-        assert_eq!(values.len(), 1);
-        assert_eq!(values[0].0, "v1,v2");
+        let out = s.read("k", Resolution::Union);
+        assert!(out.merged);
+        assert_eq!(
+            out.values,
+            vec![("v1,v2".to_string(), 1), ("v2".to_string(), 2)]
+        );
         // A write that depends on (0, 2), which this node has not seen.
         let r = s.apply("j", v(9, (1, 5), &[(0, 2), (1, 5)], 3), Resolution::Union);
         assert_eq!(r.overtook, Some((0, 2)));
+    }
+
+    /// The bug of issue 13: under union, a read of an empty-string write (#2) and "a" (#1)
+    /// returned "a" naming #2 alone. A merged read names every contributing write.
+    #[test]
+    fn a_union_read_with_an_empty_write_names_every_contributing_write() {
+        let mut empty = v(2, (0, 1), &[(0, 1)], 1);
+        empty.value = String::new();
+        let mut a = v(1, (1, 1), &[(1, 1)], 2);
+        a.value = "a".into();
+        let out = read_versions(&[empty.clone(), a.clone()], Resolution::Union);
+        assert!(out.merged);
+        assert_eq!(out.values, vec![("a".to_string(), 2), ("a".to_string(), 1)]);
+        let mut named: Vec<OpId> = out.values.iter().map(|(_, w)| *w).collect();
+        named.sort_unstable();
+        assert_eq!(named, vec![1, 2]);
+        assert_eq!(out.vv, Vv([(0, 1), (1, 1)].into_iter().collect()));
+        // One version alone is not a merge, whatever its value; nor are siblings.
+        let one = read_versions(std::slice::from_ref(&empty), Resolution::Union);
+        assert!(!one.merged);
+        assert_eq!(one.values, vec![(String::new(), 2)]);
+        let sib = read_versions(&[empty, a], Resolution::Siblings);
+        assert!(!sib.merged);
+        assert_eq!(sib.values, vec![(String::new(), 2), ("a".to_string(), 1)]);
+    }
+
+    /// The merged value is the sorted union of the versions' items, whichever order they come in
+    /// and however their values overlap.
+    #[test]
+    fn a_union_merge_is_the_sorted_union_of_items() {
+        let mut x = v(1, (0, 1), &[(0, 1)], 1);
+        x.value = "b, a".into();
+        let mut y = v(2, (1, 1), &[(1, 1)], 2);
+        y.value = "c,b,,".into();
+        for vs in [[x.clone(), y.clone()], [y, x]] {
+            let out = read_versions(&vs, Resolution::Union);
+            assert!(out.merged);
+            assert_eq!(out.values[0].0, "a,b,c");
+            assert_eq!(out.values.len(), 2);
+        }
+    }
+
+    /// A read reply carries the first entry as its value and the rest as `others`.
+    #[test]
+    fn a_merged_read_reply_says_it_is_merged() {
+        let mut s = VStore::default();
+        s.apply("k", v(1, (0, 1), &[(0, 1)], 1), Resolution::Union);
+        s.apply("k", v(2, (1, 1), &[(1, 1)], 2), Resolution::Union);
+        let crate::node::Reply::Value {
+            value,
+            write,
+            others,
+            merged,
+            ..
+        } = s.read("k", Resolution::Union).reply()
+        else {
+            panic!("not a value")
+        };
+        assert_eq!(value.as_deref(), Some("v1,v2"));
+        assert_eq!(write, Some(1));
+        assert_eq!(others, vec![("v2".to_string(), 2)]);
+        assert!(merged);
     }
 
     #[test]
