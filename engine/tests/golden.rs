@@ -159,6 +159,71 @@ fn split_brain_without_fencing_loses_the_old_sides_write() {
     assert!(lost(&fenced).is_empty());
 }
 
+/// The moments single-leader nodes became leader, with their epochs.
+fn elected(sim: &Simulation) -> Vec<(replica_engine::Time, u64)> {
+    sim.trace()
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::Role {
+                role: replica_engine::Role::Leader,
+                epoch,
+                ..
+            } => Some((e.t, epoch)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_node_with_the_longest_log_but_an_old_epoch_learns_the_epoch_and_leads() {
+    // Issue 13's stuck cluster: n0 holds x=2, which n2 lacks, but n0 restarts in epoch 1 while
+    // n2 is in epoch 2. n2 cannot win without n0's vote (its log is shorter); n0's pre-vote for
+    // epoch 2 is refused, and the refusal now carries n2's epoch, so n0 adopts it and stands in
+    // epoch 3. It must lead within four election timeouts (two of its timers at most, each at
+    // most twice the timeout) plus two pre-vote and vote round trips of the restart at 1.6 s.
+    let sim = run("stuck-election-rejoin");
+    let e = sim.election_timeout().unwrap();
+    let restart = 1600 * replica_engine::types::MS;
+    let after: Vec<_> = elected(&sim)
+        .into_iter()
+        .filter(|(t, _)| *t > restart)
+        .collect();
+    assert_eq!(after.len(), 1, "one election after the restart: {after:?}");
+    let (t, epoch) = after[0];
+    assert!(
+        t - restart <= 4 * e.effective + 4 * e.slowest_one_way,
+        "elected {} µs after the restart",
+        t - restart
+    );
+    assert_eq!(sim.leaders().get(&epoch), Some(&0));
+    assert!(sim.history().iter().all(|o| matches!(
+        o.result,
+        replica_engine::client::OpResult::Written { .. }
+            | replica_engine::client::OpResult::Read { .. }
+    )));
+}
+
+#[test]
+fn at_250_ms_latency_the_election_timeout_is_raised_and_the_leader_holds() {
+    // With the configured 300 ms timeout a 250 ms one-way latency (plus 10 ms jitter) made
+    // leadership change without end. The timeout is fitted to 2 × 50 + 4 × 260 = 1140 ms and
+    // the first leader holds for the whole 30 s run.
+    let sim = run("high-latency-stable-leader");
+    let e = sim.election_timeout().unwrap();
+    assert_eq!(
+        (e.configured, e.effective, e.slowest_one_way),
+        (300_000, 1_140_000, 260_000)
+    );
+    assert!(sim.trace().iter().any(|ev| matches!(&ev.kind,
+        TraceKind::Config { text } if text.contains("election timeout raised to 1140 ms"))));
+    assert_eq!(sim.leaders().len(), 1, "{:?}", sim.leaders());
+    assert!(sim.history().iter().all(|o| matches!(
+        o.result,
+        replica_engine::client::OpResult::Written { .. }
+            | replica_engine::client::OpResult::Read { .. }
+    )));
+}
+
 #[test]
 fn new_follower_catches_up_from_a_snapshot() {
     let sim = run("add-follower-snapshot");
