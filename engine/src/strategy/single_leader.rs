@@ -13,6 +13,15 @@
 //! (an old leader's unreplicated tail) discards the divergent suffix. Those discarded writes are
 //! the "lost writes" of asynchronous failover.
 //!
+//! Elections stay live the way Raft's do: every refusal (pre-vote, vote, replication) carries
+//! the responder's epoch and a node adopts a higher one it hears of, so the node with the most
+//! up-to-date log always learns the epoch it must beat; every step-down from leader or candidate
+//! re-arms the election timer; timers are drawn from `timeout + uniform(0, timeout)`; and a node
+//! gathering its own pre-votes grants another only if it ranks above it (a longer log, or an
+//! equal log and a lower id), so two nodes that time out together do not split the vote. The
+//! timeout in `cfg` is the one fitted to the network by the simulation
+//! ([`SingleLeader::fitted_election_timeout`]).
+//!
 //! With `fencing`, a leader that has not heard from a majority for the lease period steps down,
 //! which (lease < election timeout) happens before anyone else can be elected. Without it, a
 //! leader cut off from the majority keeps accepting writes: split brain.
