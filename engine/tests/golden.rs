@@ -225,6 +225,55 @@ fn at_250_ms_latency_the_election_timeout_is_raised_and_the_leader_holds() {
 }
 
 #[test]
+fn the_election_timeout_follows_latency_changes_on_one_link_and_back() {
+    // One slow link is enough to raise the timeout (2 × 50 + 4 × (400 + 10) = 1740 ms), and
+    // setting it back restores the configured one; each change is said in the trace.
+    let json = r#"{"version": 1, "seed": 5, "nodes": 3, "clients": 1,
+        "duration_ms": 12000,
+        "schedule": [
+          { "at_ms": 100, "do": "write", "key": "x", "value": "1" },
+          { "at_ms": 1000, "do": "set-latency", "from": 0, "to": 1, "latency_ms": 400 },
+          { "at_ms": 3000, "do": "write", "key": "x", "value": "2" },
+          { "at_ms": 6000, "do": "set-latency", "from": 0, "to": 1, "latency_ms": 40 },
+          { "at_ms": 8000, "do": "write", "key": "x", "value": "3" }
+        ]}"#;
+    let scenario = wire::decode(json).unwrap();
+    let mut sim = Simulation::new(scenario);
+    let timeouts = |sim: &Simulation| {
+        let e = sim.election_timeout().unwrap();
+        (e.configured, e.effective, e.slowest_one_way)
+    };
+    assert_eq!(timeouts(&sim), (300_000, 300_000, 50_000));
+    sim.run_until(2_000_000);
+    assert_eq!(timeouts(&sim), (300_000, 1_740_000, 410_000));
+    sim.run_until(12_000_000);
+    assert_eq!(timeouts(&sim), (300_000, 300_000, 50_000));
+    let notes: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Config { text } if text.starts_with("election timeout") => {
+                Some(text.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "election timeout raised to 1740 ms to fit latency 410 ms (configured 300 ms)",
+            "election timeout back to 300 ms (fits latency 50 ms)"
+        ]
+    );
+    // The first leader held throughout, and every write was acknowledged.
+    assert_eq!(sim.leaders().len(), 1, "{:?}", sim.leaders());
+    assert!(sim
+        .history()
+        .iter()
+        .all(|o| matches!(o.result, replica_engine::client::OpResult::Written { .. })));
+}
+
+#[test]
 fn new_follower_catches_up_from_a_snapshot() {
     let sim = run("add-follower-snapshot");
     assert!(sim.trace().iter().any(|e| matches!(
