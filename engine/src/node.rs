@@ -165,7 +165,11 @@ pub enum Msg {
         last_lsn: u64,
         last_epoch: u64,
     },
+    /// The answer to a pre-vote for epoch `asked`. `epoch` is the responder's own epoch, so a
+    /// refused pre-candidate that is behind learns the current epoch (as etcd's raft does) and
+    /// can stand in the next one.
     PreVoteResp {
+        asked: u64,
         epoch: u64,
         granted: bool,
     },
@@ -403,8 +407,17 @@ impl Msg {
                 last_lsn,
                 last_epoch,
             } => format!("pre-vote: would you elect me in epoch {epoch}? log at lsn {last_lsn} (epoch {last_epoch})"),
-            Msg::PreVoteResp { epoch, granted } => {
-                format!("pre-vote {} (epoch {epoch})", if *granted { "yes" } else { "no" })
+            Msg::PreVoteResp {
+                asked,
+                epoch,
+                granted,
+            } => {
+                let answer = if *granted { "yes" } else { "no" };
+                if asked > epoch {
+                    format!("pre-vote {answer} (epoch {asked})")
+                } else {
+                    format!("pre-vote {answer} (epoch {asked}; I am at epoch {epoch})")
+                }
             }
             Msg::VoteResp { epoch, granted } => {
                 format!("{} (epoch {epoch})", if *granted { "vote granted" } else { "vote refused" })

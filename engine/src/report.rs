@@ -20,6 +20,14 @@ pub fn json(sim: &Simulation, with_trace: bool) -> serde_json::Value {
         "linearizability": linear::check_all(sim.history(), linear::DEFAULT_BUDGET),
         "series": sim.series(),
     });
+    if let Some(e) = sim.election_timeout() {
+        v["election_timeout"] = serde_json::json!({
+            "configured_ms": e.configured as f64 / 1000.0,
+            "effective_ms": e.effective as f64 / 1000.0,
+            "slowest_one_way_ms": e.slowest_one_way as f64 / 1000.0,
+            "note": e.note(),
+        });
+    }
     if with_trace {
         v["trace"] = serde_json::to_value(sim.trace()).expect("trace serializes");
     }
@@ -30,6 +38,9 @@ pub fn json(sim: &Simulation, with_trace: bool) -> serde_json::Value {
 pub fn summary(sim: &Simulation) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "end {}", fmt_ms(sim.now()));
+    if let Some(note) = sim.election_timeout().and_then(|e| e.note()) {
+        let _ = writeln!(s, "note: {note}");
+    }
     for (e, n) in sim.leaders() {
         let _ = writeln!(s, "epoch {e}: leader n{n}");
     }

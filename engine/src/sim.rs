@@ -252,6 +252,51 @@ struct World {
     accepted: u64,
     /// Replication lag of every node, sampled every so often (not part of the trace).
     lag: LagSampler,
+    /// Single-leader: the election timeout the nodes use (see [`ElectionTimeout`]), kept up to
+    /// date when latency changes.
+    election: Option<ElectionTimeout>,
+}
+
+/// A single-leader run's election timeout: the configured one, raised when the network is too
+/// slow for it (see [`crate::scenario::SingleLeader::fitted_election_timeout`]). The lease of a
+/// fenced leader follows the effective value (it is the timeout minus two heartbeats).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ElectionTimeout {
+    pub configured: Time,
+    pub effective: Time,
+    /// The slowest one-way node-to-node latency, jitter included, it was fitted to.
+    pub slowest_one_way: Time,
+}
+
+impl ElectionTimeout {
+    fn of(cfg: &Config) -> Option<Self> {
+        let Strategy::SingleLeader(sl) = &cfg.strategy else {
+            return None;
+        };
+        let slowest_one_way = cfg.net.slowest_one_way();
+        Some(ElectionTimeout {
+            configured: sl.election_timeout,
+            effective: sl.fitted_election_timeout(slowest_one_way),
+            slowest_one_way,
+        })
+    }
+
+    /// Was the configured timeout raised to fit the network?
+    pub fn raised(&self) -> bool {
+        self.effective > self.configured
+    }
+
+    /// "election timeout raised to 1.14 s to fit latency 260 ms (configured 300 ms)", when it was.
+    pub fn note(&self) -> Option<String> {
+        self.raised().then(|| {
+            format!(
+                "election timeout raised to {} to fit latency {} (configured {})",
+                crate::types::fmt_ms(self.effective),
+                crate::types::fmt_ms(self.slowest_one_way),
+                crate::types::fmt_ms(self.configured)
+            )
+        })
+    }
 }
 
 /// The world at one moment, to seek from. The history and the anomalies are not copied: they
@@ -714,6 +759,12 @@ impl Simulation {
         self.world.in_flight.get(&id).map(|f| f.msg.summary())
     }
 
+    /// Single-leader: the election timeout the nodes use now, and whether (and why) it was raised
+    /// above the configured one; `None` for the other strategies.
+    pub fn election_timeout(&self) -> Option<ElectionTimeout> {
+        self.world.election
+    }
+
     /// Everything the inspector shows about one node: its log, its data, what it waits for.
     pub fn node_detail(&self, id: NodeId) -> Option<NodeDetail> {
         let w = &self.world;
@@ -1060,7 +1111,12 @@ impl World {
             stats: Stats::default(),
             accepted: 0,
             lag: LagSampler::default(),
+            election: None,
         };
+        w.election = ElectionTimeout::of(&w.cfg);
+        if let Some(text) = w.election.and_then(|e| e.note()) {
+            w.emit(trace, TraceKind::Config { text });
+        }
         if let Strategy::MultiLeader(ml) = &w.cfg.strategy {
             let regions = (0..n).map(|i| ml.region_of(i)).collect();
             w.net.regions = Some((regions, ml.local_latency));
@@ -1356,8 +1412,21 @@ impl World {
                 rng,
                 cfg,
                 now,
+                election,
                 ..
             } = self;
+            // Single-leader nodes run with the election timeout fitted to the network.
+            let fitted;
+            let strategy = match (&cfg.strategy, election) {
+                (Strategy::SingleLeader(sl), Some(e)) if e.raised() => {
+                    fitted = Strategy::SingleLeader(crate::scenario::SingleLeader {
+                        election_timeout: e.effective,
+                        ..sl.clone()
+                    });
+                    &fitted
+                }
+                (strategy, _) => strategy,
+            };
             let mut ctx = Ctx {
                 id: node,
                 now: *now,
@@ -1372,7 +1441,7 @@ impl World {
             };
             nodes[node as usize]
                 .logic
-                .handle(&mut ctx, &cfg.strategy, input, &mut out);
+                .handle(&mut ctx, strategy, input, &mut out);
         }
         for e in out {
             self.apply_effect(node, e, trace);
@@ -1952,6 +2021,21 @@ impl World {
                 };
                 self.cfg.net = self.net.cfg.clone();
                 self.emit(trace, TraceKind::Config { text });
+                let before = self.election;
+                self.election = ElectionTimeout::of(&self.cfg);
+                if let Some(e) = self
+                    .election
+                    .filter(|e| Some(e.effective) != before.map(|b| b.effective))
+                {
+                    let text = e.note().unwrap_or_else(|| {
+                        format!(
+                            "election timeout back to {} (fits latency {})",
+                            crate::types::fmt_ms(e.effective),
+                            crate::types::fmt_ms(e.slowest_one_way)
+                        )
+                    });
+                    self.emit(trace, TraceKind::Config { text });
+                }
             }
             Action::SetLoss { link, loss_ppm } => {
                 let text = match link {

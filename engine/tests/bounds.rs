@@ -25,8 +25,10 @@ fn an_hour_of_faults_stays_bounded() {
         max_trace = max_trace.max(sim.trace().len());
         max_checkpoints = max_checkpoints.max(sim.checkpoint_count());
         max_history = max_history.max(sim.history().len());
-        if i % 60 == 0 {
-            // Scrub back a little, as a reader would.
+        if i % 60 == 0 && i < 360 {
+            // Scrub back a little, as a reader would (not at the very end: a seek back to a
+            // checkpoint from before the newest history cut restarts the history there, as
+            // documented, and the counts below are about the history a straight run keeps).
             sim.seek(i * 10 * SEC - 30 * SEC);
             sim.seek(i * 10 * SEC);
         }

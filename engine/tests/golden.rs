@@ -160,6 +160,120 @@ fn split_brain_without_fencing_loses_the_old_sides_write() {
     assert!(lost(&fenced).is_empty());
 }
 
+/// The moments single-leader nodes became leader, with their epochs.
+fn elected(sim: &Simulation) -> Vec<(replica_engine::Time, u64)> {
+    sim.trace()
+        .iter()
+        .filter_map(|e| match e.kind {
+            TraceKind::Role {
+                role: replica_engine::Role::Leader,
+                epoch,
+                ..
+            } => Some((e.t, epoch)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_node_with_the_longest_log_but_an_old_epoch_learns_the_epoch_and_leads() {
+    // Issue 13's stuck cluster: n0 holds x=2, which n2 lacks, but n0 restarts in epoch 1 while
+    // n2 is in epoch 2. n2 cannot win without n0's vote (its log is shorter); n0's pre-vote for
+    // epoch 2 is refused, and the refusal now carries n2's epoch, so n0 adopts it and stands in
+    // epoch 3. It must lead within four election timeouts (two of its timers at most, each at
+    // most twice the timeout) plus two pre-vote and vote round trips of the restart at 1.6 s.
+    let sim = run("stuck-election-rejoin");
+    let e = sim.election_timeout().unwrap();
+    let restart = 1600 * replica_engine::types::MS;
+    let after: Vec<_> = elected(&sim)
+        .into_iter()
+        .filter(|(t, _)| *t > restart)
+        .collect();
+    assert_eq!(after.len(), 1, "one election after the restart: {after:?}");
+    let (t, epoch) = after[0];
+    assert!(
+        t - restart <= 4 * e.effective + 4 * e.slowest_one_way,
+        "elected {} µs after the restart",
+        t - restart
+    );
+    assert_eq!(sim.leaders().get(&epoch), Some(&0));
+    assert!(sim.history().iter().all(|o| matches!(
+        o.result,
+        replica_engine::client::OpResult::Written { .. }
+            | replica_engine::client::OpResult::Read { .. }
+    )));
+}
+
+#[test]
+fn at_250_ms_latency_the_election_timeout_is_raised_and_the_leader_holds() {
+    // With the configured 300 ms timeout a 250 ms one-way latency (plus 10 ms jitter) made
+    // leadership change without end. The timeout is fitted to 2 × 50 + 4 × 260 = 1140 ms and
+    // the first leader holds for the whole 30 s run.
+    let sim = run("high-latency-stable-leader");
+    let e = sim.election_timeout().unwrap();
+    assert_eq!(
+        (e.configured, e.effective, e.slowest_one_way),
+        (300_000, 1_140_000, 260_000)
+    );
+    assert!(sim.trace().iter().any(|ev| matches!(&ev.kind,
+        TraceKind::Config { text } if text.contains("election timeout raised to 1140 ms"))));
+    assert_eq!(sim.leaders().len(), 1, "{:?}", sim.leaders());
+    assert!(sim.history().iter().all(|o| matches!(
+        o.result,
+        replica_engine::client::OpResult::Written { .. }
+            | replica_engine::client::OpResult::Read { .. }
+    )));
+}
+
+#[test]
+fn the_election_timeout_follows_latency_changes_on_one_link_and_back() {
+    // One slow link is enough to raise the timeout (2 × 50 + 4 × (400 + 10) = 1740 ms), and
+    // setting it back restores the configured one; each change is said in the trace.
+    let json = r#"{"version": 1, "seed": 5, "nodes": 3, "clients": 1,
+        "duration_ms": 12000,
+        "schedule": [
+          { "at_ms": 100, "do": "write", "key": "x", "value": "1" },
+          { "at_ms": 1000, "do": "set-latency", "from": 0, "to": 1, "latency_ms": 400 },
+          { "at_ms": 3000, "do": "write", "key": "x", "value": "2" },
+          { "at_ms": 6000, "do": "set-latency", "from": 0, "to": 1, "latency_ms": 40 },
+          { "at_ms": 8000, "do": "write", "key": "x", "value": "3" }
+        ]}"#;
+    let scenario = wire::decode(json).unwrap();
+    let mut sim = Simulation::new(scenario);
+    let timeouts = |sim: &Simulation| {
+        let e = sim.election_timeout().unwrap();
+        (e.configured, e.effective, e.slowest_one_way)
+    };
+    assert_eq!(timeouts(&sim), (300_000, 300_000, 50_000));
+    sim.run_until(2_000_000);
+    assert_eq!(timeouts(&sim), (300_000, 1_740_000, 410_000));
+    sim.run_until(12_000_000);
+    assert_eq!(timeouts(&sim), (300_000, 300_000, 50_000));
+    let notes: Vec<&str> = sim
+        .trace()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            TraceKind::Config { text } if text.starts_with("election timeout") => {
+                Some(text.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            "election timeout raised to 1740 ms to fit latency 410 ms (configured 300 ms)",
+            "election timeout back to 300 ms (fits latency 50 ms)"
+        ]
+    );
+    // The first leader held throughout, and every write was acknowledged.
+    assert_eq!(sim.leaders().len(), 1, "{:?}", sim.leaders());
+    assert!(sim
+        .history()
+        .iter()
+        .all(|o| matches!(o.result, replica_engine::client::OpResult::Written { .. })));
+}
+
 #[test]
 fn new_follower_catches_up_from_a_snapshot() {
     let sim = run("add-follower-snapshot");

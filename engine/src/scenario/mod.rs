@@ -224,8 +224,9 @@ pub struct SingleLeader {
     /// elected; without it, a cut-off leader keeps accepting writes (split brain).
     pub fencing: bool,
     pub heartbeat: Time,
-    /// A follower that hears nothing from the leader for this long (plus up to half again, at
-    /// random) starts an election.
+    /// A follower that hears nothing from the leader for this long (plus up to as long again,
+    /// at random) starts an election. This is the configured value; the run uses
+    /// [`SingleLeader::fitted_election_timeout`], which is never shorter.
     pub election_timeout: Time,
     /// A synchronous follower silent for this long is replaced (semi-synchronous mode).
     pub sync_failure_timeout: Time,
@@ -240,6 +241,25 @@ impl Default for SingleLeader {
             election_timeout: 300 * MS,
             sync_failure_timeout: 150 * MS,
         }
+    }
+}
+
+impl SingleLeader {
+    /// How many one-way trips between the slowest pair of nodes one election timeout must hold:
+    /// a failover needs a pre-vote round trip and a vote round trip (four one-way trips), and
+    /// the lease derived from the timeout (timeout minus two heartbeats) must then still cover
+    /// twice the round trip a new leader waits for its first acknowledgements.
+    pub const LATENCY_TRIPS: Time = 4;
+
+    /// The election timeout the run uses: the configured one, raised to
+    /// `2 × heartbeat + 4 × slowest` when the network is slower than it allows for, where
+    /// `slowest` is the slowest one-way node-to-node latency including jitter
+    /// ([`NetConfig::slowest_one_way`]). With a timeout shorter than a few round trips a new
+    /// leader steps down (its lease runs out) before its first acknowledgements come back and
+    /// elections never finish: leadership changes without end.
+    pub fn fitted_election_timeout(&self, slowest_one_way: Time) -> Time {
+        self.election_timeout
+            .max(2 * self.heartbeat + Self::LATENCY_TRIPS * slowest_one_way)
     }
 }
 
@@ -269,6 +289,18 @@ impl Default for NetConfig {
             client_latency: 5 * MS,
             links: BTreeMap::new(),
         }
+    }
+}
+
+impl NetConfig {
+    /// The slowest one-way latency a node-to-node message can take: base latency plus the most
+    /// jitter, over the network's defaults and every per-link override.
+    pub fn slowest_one_way(&self) -> Time {
+        let default = self.latency + self.jitter;
+        self.links
+            .values()
+            .map(|o| o.latency.unwrap_or(self.latency) + o.jitter.unwrap_or(self.jitter))
+            .fold(default, Time::max)
     }
 }
 

@@ -13,6 +13,15 @@
 //! (an old leader's unreplicated tail) discards the divergent suffix. Those discarded writes are
 //! the "lost writes" of asynchronous failover.
 //!
+//! Elections stay live the way Raft's do: every refusal (pre-vote, vote, replication) carries
+//! the responder's epoch and a node adopts a higher one it hears of, so the node with the most
+//! up-to-date log always learns the epoch it must beat; every step-down from leader or candidate
+//! re-arms the election timer; timers are drawn from `timeout + uniform(0, timeout)`; and a node
+//! gathering its own pre-votes grants another only if it ranks above it (a longer log, or an
+//! equal log and a lower id), so two nodes that time out together do not split the vote. The
+//! timeout in `cfg` is the one fitted to the network by the simulation
+//! ([`SingleLeader::fitted_election_timeout`]).
+//!
 //! With `fencing`, a leader that has not heard from a majority for the lease period steps down,
 //! which (lease < election timeout) happens before anyone else can be elected. Without it, a
 //! leader cut off from the majority keeps accepting writes: split brain.
@@ -116,8 +125,17 @@ impl SingleLeaderNode {
             .max(cfg.heartbeat)
     }
 
+    /// A randomised election timeout: the timeout plus up to as long again, uniformly (the Raft
+    /// paper's 150-300 ms). The spread is wide against the round trip (the timeout holds at least
+    /// four one-way trips: see [`SingleLeader::fitted_election_timeout`]), so two followers
+    /// rarely time out within a round trip of each other and split the vote.
     fn election_delay(ctx: &mut Ctx, cfg: &SingleLeader) -> Time {
-        cfg.election_timeout + ctx.rng.upto(cfg.election_timeout / 2)
+        cfg.election_timeout + ctx.rng.upto(cfg.election_timeout)
+    }
+
+    /// Is this node gathering pre-votes (its election timer fired, no election of its own yet)?
+    fn pre_campaigning(&self) -> bool {
+        self.volatile.role != Role::Leader && !self.volatile.pre_votes.is_empty()
     }
 
     pub fn handle(
@@ -230,27 +248,54 @@ impl SingleLeaderNode {
                 },
             ) => {
                 let log = &self.durable.log;
-                let up_to_date = (last_epoch, last_lsn) >= (log.last_epoch(), log.last_lsn());
+                let mine = (log.last_epoch(), log.last_lsn());
+                let up_to_date = (last_epoch, last_lsn) >= mine;
                 // Refuse while a leader is alive as far as we know.
                 let leader_alive = self.volatile.role == Role::Leader
                     || self
                         .volatile
                         .leader_contact
                         .is_some_and(|t| ctx.now.saturating_sub(t) < cfg.election_timeout);
-                let granted = epoch > self.durable.epoch && up_to_date && !leader_alive;
+                // Two followers that time out within a round trip of each other would each
+                // gather the other's pre-vote and then split the real vote. While gathering our
+                // own pre-votes, grant only a candidate that ranks above us: a longer log, or an
+                // equal log and a lower id (ZooKeeper's leader election breaks ties the same
+                // way). So one of them goes on; the other's vote is still free for it.
+                let outranks =
+                    !self.pre_campaigning() || (last_epoch, last_lsn) > mine || c < ctx.id;
+                let granted = epoch > self.durable.epoch && up_to_date && !leader_alive && outranks;
+                // A pre-vote never changes our epoch (that is its point), but every answer
+                // carries it, so a pre-candidate that is behind learns the current epoch.
                 out.push(Effect::Send {
                     to: c,
-                    msg: Msg::PreVoteResp { epoch, granted },
+                    msg: Msg::PreVoteResp {
+                        asked: epoch,
+                        epoch: self.durable.epoch,
+                        granted,
+                    },
                 });
             }
-            (Addr::Node(v), Msg::PreVoteResp { epoch, granted })
-                if granted
-                    && epoch == self.durable.epoch + 1
-                    && self.volatile.role != Role::Leader =>
-            {
-                self.volatile.pre_votes.insert(v);
-                if self.volatile.pre_votes.len() >= ctx.majority() {
-                    self.start_election(ctx, cfg, out);
+            (
+                Addr::Node(v),
+                Msg::PreVoteResp {
+                    asked,
+                    epoch,
+                    granted,
+                },
+            ) => {
+                if epoch > self.durable.epoch {
+                    // We were behind: adopt the epoch and stand in the next one when the timer
+                    // fires again (a node with the most up-to-date log but an old epoch would
+                    // otherwise ask for an epoch everyone has passed, forever).
+                    self.durable.epoch = epoch;
+                    self.step_down(ctx, cfg, out);
+                    return;
+                }
+                if granted && asked == self.durable.epoch + 1 && self.pre_campaigning() {
+                    self.volatile.pre_votes.insert(v);
+                    if self.volatile.pre_votes.len() >= ctx.majority() {
+                        self.start_election(ctx, cfg, out);
+                    }
                 }
             }
             (Addr::Node(f), Msg::AppendResp { epoch, ok, lsn }) => {
@@ -577,8 +622,9 @@ impl SingleLeaderNode {
             self.durable.epoch = epoch;
         }
         if changed {
-            self.step_down(out);
+            self.demote(out);
         }
+        self.volatile.pre_votes.clear();
         self.volatile.leader = Some(leader);
         self.volatile.leader_contact = Some(ctx.now);
         let after = Self::election_delay(ctx, cfg);
@@ -588,9 +634,30 @@ impl SingleLeaderNode {
         });
     }
 
-    /// Become a follower of the current epoch. Writes waiting for acknowledgements get an
-    /// "indeterminate" answer: they are in our log and may or may not survive.
-    fn step_down(&mut self, out: &mut Vec<Effect>) {
+    /// Become a follower of the current epoch, leaving an election timer armed whenever the
+    /// role changes: a leader has none (and a candidate's belongs to its own election), and a
+    /// node without one never stands again, whatever happens to the others.
+    fn step_down(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        if self.demote(out) {
+            self.arm_election(ctx, cfg, out);
+        }
+    }
+
+    fn arm_election(&mut self, ctx: &mut Ctx, cfg: &SingleLeader, out: &mut Vec<Effect>) {
+        let after = Self::election_delay(ctx, cfg);
+        out.push(Effect::SetTimer {
+            kind: TimerKind::Election,
+            after,
+        });
+    }
+
+    /// Become a follower of the current epoch, without touching the election timer; says whether
+    /// the role changed (the caller must then arm the timer). Writes waiting for
+    /// acknowledgements get an "indeterminate" answer: they are in our log and may or may not
+    /// survive.
+    fn demote(&mut self, out: &mut Vec<Effect>) -> bool {
+        let changed = self.volatile.role != Role::Follower;
+        self.volatile.pre_votes.clear();
         if let Some(lead) = self.volatile.lead.take() {
             for (_, (client, op)) in lead.pending {
                 out.push(Effect::Reply {
@@ -611,6 +678,7 @@ impl SingleLeaderNode {
             role: Role::Follower,
             epoch: self.durable.epoch,
         });
+        changed
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -626,12 +694,8 @@ impl SingleLeaderNode {
     ) {
         if epoch > self.durable.epoch {
             self.durable.epoch = epoch;
-            self.step_down(out);
-            let after = Self::election_delay(ctx, cfg);
-            out.push(Effect::SetTimer {
-                kind: TimerKind::Election,
-                after,
-            });
+            self.demote(out);
+            self.arm_election(ctx, cfg, out);
             return;
         }
         let last = self.durable.log.last_lsn();
@@ -738,12 +802,7 @@ impl SingleLeaderNode {
                     .filter(|f| ctx.now.saturating_sub(lead.heard[f]) <= lease)
                     .count();
                 if fresh < ctx.majority() {
-                    self.step_down(out);
-                    let after = Self::election_delay(ctx, cfg);
-                    out.push(Effect::SetTimer {
-                        kind: TimerKind::Election,
-                        after,
-                    });
+                    self.step_down(ctx, cfg, out);
                     return;
                 }
             }
@@ -884,9 +943,10 @@ impl SingleLeaderNode {
         last_epoch: u64,
         out: &mut Vec<Effect>,
     ) {
+        let mut demoted = false;
         if epoch > self.durable.epoch {
             self.durable.epoch = epoch;
-            self.step_down(out);
+            demoted = self.demote(out);
         }
         let log = &self.durable.log;
         let up_to_date = (last_epoch, last_lsn) >= (log.last_epoch(), log.last_lsn());
@@ -897,11 +957,12 @@ impl SingleLeaderNode {
         let granted = epoch == self.durable.epoch && free && up_to_date;
         if granted {
             self.durable.voted = Some((epoch, candidate));
-            let after = Self::election_delay(ctx, cfg);
-            out.push(Effect::SetTimer {
-                kind: TimerKind::Election,
-                after,
-            });
+        }
+        // Granting a vote restarts the timer (Raft), and so does stepping down from leader or
+        // candidate even when we refuse: a leader deposed by a request it refuses (its log is
+        // longer) has no election timer left and would never stand again.
+        if granted || demoted {
+            self.arm_election(ctx, cfg, out);
         }
         out.push(Effect::Send {
             to: candidate,
@@ -923,7 +984,7 @@ impl SingleLeaderNode {
     ) {
         if epoch > self.durable.epoch {
             self.durable.epoch = epoch;
-            self.step_down(out);
+            self.step_down(ctx, cfg, out);
             return;
         }
         if self.volatile.role != Role::Candidate || epoch != self.durable.epoch || !granted {
