@@ -895,7 +895,7 @@ fn a_lost_write_that_comes_back_is_retracted_everywhere() {
         .collect();
     assert_eq!(lost_writes.len(), 1);
     let r = lost_writes[0].retracted.as_ref().expect("retracted");
-    assert_eq!(r.why, "n0 leads epoch 3 with it");
+    assert_eq!(r.why, "n4 leads epoch 3 with it");
     assert!(r.t > lost_writes[0].t);
     assert_eq!(read_values(&sim, 2), vec!["2"]);
     assert_eq!(sim.fates()[1].fate, Fate::Durable);
