@@ -178,17 +178,7 @@ pub fn diff(a: &Metrics, b: &Metrics, lin_a: usize, lin_b: usize) -> Vec<DiffRow
         }
     };
     let n = |x: u64| x.to_string();
-    let anomalies = |m: &Metrics| {
-        (m.stale_reads
-            + m.writes_lost
-            + m.split_brains
-            + m.conflicts
-            + m.discarded_writes
-            + m.out_of_order
-            + m.read_your_writes
-            + m.monotonic_reads
-            + m.consistent_prefix) as u64
-    };
+    let anomalies = |m: &Metrics| m.anomalies as u64;
     vec![
         row(
             "availability",

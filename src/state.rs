@@ -276,7 +276,9 @@ pub struct Model {
     /// A key the reader is looking at (typed in the client form or clicked in the inspector).
     pub focus_key: Option<String>,
     pub marks: Rc<Vec<Mark>>,
-    /// Trace events up to this index have been looked at for marks...
+    /// Trace events before this absolute position (`Simulation::trace_start()` + index in the
+    /// kept trace, so that it still means the same event after the oldest are dropped) have
+    /// been looked at for marks...
     scanned: usize,
     /// ...and marks exist for everything up to this time.
     marks_until: Time,
@@ -408,11 +410,13 @@ impl Model {
         let sim = self.sim.borrow();
         self.max_time = self.max_time.max(sim.now());
         let trace = sim.trace();
-        if self.scanned > trace.len() {
-            self.scanned = trace.len(); // A seek backwards truncated the trace.
-        }
+        let start = sim.trace_start();
+        let end = start + trace.len();
+        // A seek backwards truncated the trace, or one restarted it after the events not yet
+        // looked at (those are before `marks_until`, marked already).
+        self.scanned = self.scanned.clamp(start, end);
         let mut marks: Option<Vec<Mark>> = None;
-        for e in &trace[self.scanned..] {
+        for e in &trace[self.scanned - start..] {
             if e.t < self.marks_until {
                 continue; // Replayed after a seek: already marked.
             }
@@ -430,7 +434,7 @@ impl Model {
                 list.push(Mark { t: e.t, kind, text });
             }
         }
-        self.scanned = trace.len();
+        self.scanned = end;
         self.marks_until = self.marks_until.max(sim.now());
         let now = sim.now();
         drop(sim);

@@ -783,12 +783,18 @@ pub fn lost_writes(fates: &[WriteFate]) -> BTreeSet<OpId> {
     crate::sort::set(fates.iter().filter(|f| f.fate == Fate::Lost).map(|f| f.op))
 }
 
-/// The stale reads among `anomalies` (see the module docs), each with the write it missed:
-/// the reads flagged `stale-read` or `read-your-writes`, once each.
-pub fn stale_reads<'a>(anomalies: impl IntoIterator<Item = &'a Anomaly>) -> BTreeMap<OpId, OpId> {
+/// The stale reads (see the module docs) among the successful reads kept in `history`, each
+/// with the write it missed: the reads flagged `stale-read` or `read-your-writes` in
+/// `anomalies`, once each. Every panel that counts or marks stale reads uses this.
+pub fn stale_reads(history: &History, anomalies: &[Anomaly]) -> BTreeMap<OpId, OpId> {
     let mut out = BTreeMap::new();
-    for (op, missed) in anomalies.into_iter().filter_map(|a| a.kind.stale_read()) {
-        out.entry(op).or_insert(missed);
+    for (op, missed) in anomalies.iter().filter_map(|a| a.kind.stale_read()) {
+        let read_ok = history
+            .get(op)
+            .is_some_and(|o| matches!(o.result, OpResult::Read { .. }));
+        if read_ok {
+            out.entry(op).or_insert(missed);
+        }
     }
     out
 }
@@ -804,7 +810,7 @@ pub fn read_staleness(
     fates: &[WriteFate],
     anomalies: &[Anomaly],
 ) -> Vec<(OpId, Time, Time)> {
-    let stale = stale_reads(anomalies);
+    let stale = stale_reads(history, anomalies);
     let mut ages = series::staleness(history, &lost_writes(fates));
     for (op, invoke, age) in &mut ages {
         *age = match stale.get(op) {
@@ -872,13 +878,8 @@ pub fn metrics(
         0 => 0,
         _ => history.iter().next().map_or(now, |o| o.invoke),
     };
-    let flagged = stale_reads(anomalies);
     let stale = read_staleness(history, fates, anomalies);
-    // Over the reads kept, like every other count here.
-    let stale_reads = stale
-        .iter()
-        .filter(|(op, _, _)| flagged.contains_key(op))
-        .count();
+    let stale_reads = stale_reads(history, anomalies).len();
     let read_your_writes = crate::sort::set(anomalies.iter().filter_map(|a| match a.kind {
         AnomalyKind::ReadYourWrites { op, .. } if history.get(op).is_some() => Some(op),
         _ => None,
