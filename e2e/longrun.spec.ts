@@ -33,3 +33,28 @@ test('forty virtual minutes: bounded history, panels say what they cover, seekin
   await expect(page.locator('svg.cluster g.node').first()).toBeVisible();
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+test('timeline marks survive the trace dropping its oldest events', async ({ page }) => {
+  // About 35,000 events per virtual second: the trace (100,000 to 150,000 events kept) drops its
+  // oldest events every second or so. The page moves on in steps of 100 ms, as frames of play
+  // do, and changes the latency after each: every change must get its mark.
+  test.setTimeout(120_000);
+  const errors = watchErrors(page);
+  await boot(page);
+  await page.evaluate(() => (window as any).replicaLab.pause());
+  const apply = (a: object) => page.evaluate((x) => (window as any).replicaLab.apply(x), a);
+  expect(await apply({ do: 'workload', write_every_ms: 1, read_every_ms: 0, keys: 3, read_from: 'nearest' })).toEqual({ ok: true });
+  const t0 = (await state<S>(page)).time_us / 1000;
+  const changes = 150;
+  for (let i = 1; i <= changes; i++) {
+    await page.evaluate((to) => (window as any).replicaLab.seek(to), t0 + 100 * i);
+    expect(await apply({ do: 'set-latency', latency_ms: 5 + (i % 2) })).toEqual({ ok: true });
+  }
+  // The run went far enough for the trace to drop its oldest events many times over.
+  const end = await state<S & { trace_start: number }>(page);
+  expect(end.time_us).toBeGreaterThan((t0 + 100 * changes) * 1000);
+  expect(end.trace_start).toBeGreaterThan(200_000);
+  const marks = page.locator('.marks .mark.setting[title^="latency = "]');
+  await expect(marks).toHaveCount(changes);
+  expect(errors, errors.join('\n')).toEqual([]);
+});
