@@ -42,15 +42,17 @@ test('session guarantees: the card, the table, the consistency tab and the anoma
   // The card: stale reads, and how many missed the reader's own write.
   const card = results.locator('.summary .stale-reads');
   await expect(card).toHaveAttribute('data-count', String(stale.length));
-  await expect(card.locator('dd').first()).toHaveText(String(stale.length));
-  await expect(card.locator('dd.sub')).toHaveText(`${own} read-your-writes`);
+  await expect(card.locator('dd')).toHaveText(String(stale.length));
+  await expect(results.locator('.stale-own')).toHaveText(`${own} of the ${stale.length} stale reads missed the reader's own write (read-your-writes).`);
   // The table marks exactly the stale reads, and names each read's anomalies.
   const marked = await results.locator('table.ops tr.stale').evaluateAll((rs) => rs.map((r) => Number((r as HTMLElement).dataset.op)).sort());
   expect(marked).toEqual(stale);
   await expect(results.locator('table.ops tr[data-op="2"] .flag')).toHaveText(['stale: own write']);
   await expect(results.locator('table.ops tr[data-op="4"] .flag')).toHaveText(['stale: own write', 'went back']);
   await expect(results.locator('table.ops tr[data-op="3"] .flag')).toHaveCount(0);
-  await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-results.png'), fullPage: true });
+  await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-results.png') });
+  await results.locator('table.ops').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-table.png') });
 
   // The Consistency tab: the share is the same count over the successful reads.
   await page.getByRole('tab', { name: 'Consistency' }).click();
@@ -62,6 +64,7 @@ test('session guarantees: the card, the table, the consistency tab and the anoma
   await expect(line).toHaveAttribute('data-count', String(s.anomalies.length));
   await expect(line).toHaveAttribute('data-stale', String(stale.length));
   await expect(line).toContainText(`3 in all: ${stale.length} stale reads (${own} of them read-your-writes) · ${monotonic} monotonic reads broken`);
-  await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-consistency.png'), fullPage: true });
+  await line.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-consistency.png') });
   expect(errors, errors.join('\n')).toEqual([]);
 });

@@ -180,11 +180,14 @@ pub fn results(p: &ResultsProps) -> Html {
                 <div class={classes!("stale-reads", (r.stale > 0).then_some("bad"))} data-count={r.stale.to_string()}
                     title={words::STALE_TITLE}>
                     <dt>{ "stale reads" }</dt><dd>{ r.stale }</dd>
-                    if r.stale_own > 0 {
-                        <dd class="sub">{ format!("{} read-your-writes", r.stale_own) }</dd>
-                    }
                 </div>
             </dl>
+            if r.stale_own > 0 {
+                <p class="muted small stale-own">{ format!(
+                    "{} of the {} stale reads missed the reader's own write (read-your-writes).",
+                    r.stale_own, r.stale
+                ) }</p>
+            }
             <section>
                 <h3>{ format!("Anomalies ({})", r.anomalies.len()) }</h3>
                 if r.anomalies.is_empty() {
