@@ -1,6 +1,7 @@
 // A run left going for a long time: the history keeps its newest operations, the panels say what
 // they cover, and seeking back past the kept history still works.
 import { test, expect } from '@playwright/test';
+import * as zlib from 'zlib';
 import { watchErrors, boot, state } from './support';
 
 type S = { time_us: number; history_start: number; history: { id: number }[] };
@@ -35,26 +36,32 @@ test('forty virtual minutes: bounded history, panels say what they cover, seekin
 });
 
 test('timeline marks survive the trace dropping its oldest events', async ({ page }) => {
-  // About 35,000 events per virtual second: the trace (100,000 to 150,000 events kept) drops its
-  // oldest events every second or so. The page moves on in steps of 100 ms, as frames of play
-  // do, and changes the latency after each: every change must get its mark.
+  // Nine nodes and a heartbeat every 2 ms: a steady 16,000 trace events per virtual second, so
+  // the trace (100,000 to 150,000 events kept) drops its oldest events every few seconds. The
+  // latency changes every 250 ms (each change is a mark on the timeline); the page moves on in
+  // steps of 500 ms (8,000 events), as frames of play do. Every change must keep its mark, also
+  // those of a step in which the trace dropped events.
   test.setTimeout(120_000);
   const errors = watchErrors(page);
   await boot(page);
+  const changes = 120;
+  const scenario = {
+    version: 1, seed: 1, nodes: 9, clients: 1,
+    strategy: { kind: 'single-leader', heartbeat_ms: 2 },
+    schedule: Array.from({ length: changes }, (_, i) => ({ at_ms: 250 * (i + 1), do: 'set-latency', latency_ms: 5 + (i % 2) })),
+  };
+  const link = '1.' + zlib.deflateRawSync(Buffer.from(JSON.stringify({ v: 1, scenario }))).toString('base64url');
+  expect(await page.evaluate((l) => (window as any).replicaLab.load(l), link)).toEqual({ ok: true });
   await page.evaluate(() => (window as any).replicaLab.pause());
-  const apply = (a: object) => page.evaluate((x) => (window as any).replicaLab.apply(x), a);
-  expect(await apply({ do: 'workload', write_every_ms: 1, read_every_ms: 0, keys: 3, read_from: 'nearest' })).toEqual({ ok: true });
-  const t0 = (await state<S>(page)).time_us / 1000;
-  const changes = 150;
-  for (let i = 1; i <= changes; i++) {
-    await page.evaluate((to) => (window as any).replicaLab.seek(to), t0 + 100 * i);
-    expect(await apply({ do: 'set-latency', latency_ms: 5 + (i % 2) })).toEqual({ ok: true });
+  await expect.poll(async () => (await state<S>(page)).time_us).toBe(0);
+  const end_ms = 250 * changes + 100;
+  for (let t = 500; t < end_ms + 500; t += 500) {
+    await page.evaluate((to) => (window as any).replicaLab.seek(to), Math.min(t, end_ms));
   }
-  // The run went far enough for the trace to drop its oldest events many times over.
+  // The trace dropped its oldest events many times over.
   const end = await state<S & { trace_start: number }>(page);
-  expect(end.time_us).toBeGreaterThan((t0 + 100 * changes) * 1000);
-  expect(end.trace_start).toBeGreaterThan(200_000);
-  const marks = page.locator('.marks .mark.setting[title^="latency = "]');
-  await expect(marks).toHaveCount(changes);
+  expect(end.time_us).toBe(end_ms * 1000);
+  expect(end.trace_start).toBeGreaterThan(300_000);
+  await expect(page.locator('.marks .mark.setting[title^="latency = "]')).toHaveCount(changes);
   expect(errors, errors.join('\n')).toEqual([]);
 });
