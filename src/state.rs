@@ -1027,6 +1027,45 @@ mod tests {
     }
 
     #[test]
+    fn marks_survive_the_trace_dropping_its_oldest_events() {
+        // Nine nodes and a heartbeat every 2 ms give about 16,000 trace events per second, so
+        // over 30 s the trace drops its oldest events many times; the latency changes every
+        // 250 ms. Stepping like frames of play (500 ms), every change must keep its mark.
+        let changes = 120;
+        let schedule: Vec<String> = (1..=changes)
+            .map(|i| {
+                format!(
+                    r#"{{"at_ms":{},"do":"set-latency","latency_ms":{}}}"#,
+                    250 * i,
+                    5 + i % 2
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"version":1,"seed":1,"nodes":9,"clients":1,"strategy":{{"kind":"single-leader","heartbeat_ms":2}},"schedule":[{}]}}"#,
+            schedule.join(",")
+        );
+        let scenario = replica_engine::scenario::wire::decode(&json).expect("a valid scenario");
+        let mut m = Rc::new(Model::new(Simulation::new(scenario), false));
+        let end = (250 * changes + 100) * MS;
+        let mut t = 0;
+        while t < end {
+            t = (t + 500 * MS).min(end);
+            m = reduce(m, Action::Seek { t, pause: true });
+        }
+        assert!(
+            m.sim.borrow().trace_start() > 300_000,
+            "the trace dropped events"
+        );
+        let latency = m
+            .marks
+            .iter()
+            .filter(|k| k.kind == MarkKind::Setting && k.text.starts_with("latency = "))
+            .count();
+        assert_eq!(latency, changes as usize);
+    }
+
+    #[test]
     fn marks_are_not_duplicated_by_replays() {
         let m = Rc::new(Model::initial(false));
         let m = reduce(m, Action::Act(SimAction::Crash(0)));

@@ -253,3 +253,30 @@ pub fn results(p: &ResultsProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ResultsData;
+    use replica_engine::{presets, Simulation};
+
+    #[test]
+    fn the_session_guarantees_preset_counts_as_the_engine_does() {
+        let p = presets::preset("session-guarantees").expect("in the gallery");
+        let mut sim = Simulation::new(p.scenario.clone());
+        sim.run_until(p.view.at.expect("a moment"));
+        let r = ResultsData::build(&sim);
+        let m = sim.metrics();
+        assert_eq!((r.stale, r.stale_own), (m.stale_reads, m.read_your_writes));
+        assert_eq!((r.stale, r.stale_own, r.anomalies.len()), (2, 2, 3));
+        assert_eq!(r.anomalies.len(), m.anomalies);
+        let marked: Vec<u32> = r.ops.iter().filter(|o| o.stale).map(|o| o.id).collect();
+        assert_eq!(marked, vec![4, 2]);
+        let flags = |id: u32| -> Vec<&str> {
+            let row = r.ops.iter().find(|o| o.id == id).expect("listed");
+            row.flags.iter().map(|f| f.0).collect()
+        };
+        assert_eq!(flags(4), vec!["stale: own write", "went back"]);
+        assert_eq!(flags(2), vec!["stale: own write"]);
+        assert!(flags(3).is_empty());
+    }
+}
