@@ -117,7 +117,8 @@ struct Loop {
     /// The dots of this frame (pixels) and their drawing styles, reused from frame to frame.
     dots: Vec<(f64, f64, usize)>,
     falling: Vec<Falling>,
-    /// Trace length at the previous frame.
+    /// The trace's absolute end (`trace_start()` + length) at the previous frame: an index into
+    /// the kept trace would point elsewhere once the oldest events are dropped.
     seen: usize,
     /// What the last drawn frame showed; an unchanged frame is not redrawn.
     drawn: Option<(Time, Option<MsgId>, u32, u32)>,
@@ -254,10 +255,12 @@ impl Loop {
         let hover = m.hover.map(|h| h.id);
 
         // Messages that the trace reports dropped since the last frame start falling.
-        if trace.len() < self.seen || trace.len() - self.seen > 5000 {
+        let start = sim.trace_start();
+        let end = start + trace.len();
+        if end < self.seen || self.seen < start || end - self.seen > 5000 {
             self.falling.clear(); // A seek or a big jump: nothing to animate.
         } else {
-            for e in &trace[self.seen..] {
+            for e in &trace[self.seen - start..] {
                 if let TraceKind::Dropped { id, .. } = e.kind {
                     // `prev` is in id order: the snapshot lists messages by id.
                     if let Ok(i) = self.prev.binary_search_by_key(&id, |m| m.id) {
@@ -271,7 +274,7 @@ impl Loop {
                 }
             }
         }
-        self.seen = trace.len();
+        self.seen = end;
         self.falling
             .retain(|f| ts - f.born < FALL_MS && f.at <= now);
 

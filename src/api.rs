@@ -2,7 +2,8 @@
 //!
 //! - `version`: the page's crate version;
 //! - `getState()`: the snapshot the page draws (virtual time, nodes, clients, messages in flight,
-//!   cut links) plus `history` (the operations kept, from id `history_start`), `anomalies`,
+//!   cut links) plus `trace_start` (how many of the oldest trace events are no longer kept),
+//!   `history` (the operations kept, from id `history_start`), `anomalies`,
 //!   `playing`, `speed`, `max_time_us` and `settings`, the strategy's settings (`kind` = `strategy`, then e.g. `regions`, `topology`,
 //!   `resolution` or `n`, `w`, `r`, with the scenario format's names and values);
 //! - `play()`, `pause()`, `seek(ms)`, `step()`: time control, as the buttons do it;
@@ -54,7 +55,8 @@ pub fn state_json(m: &Model) -> Option<String> {
     }
     s.pop();
     s.push_str(&format!(
-        ",\"history_start\":{},\"history\":",
+        ",\"trace_start\":{},\"history_start\":{},\"history\":",
+        sim.trace_start(),
         sim.history().start()
     ));
     s.push_str(&serde_json::to_string(sim.history()).ok()?);

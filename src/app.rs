@@ -175,7 +175,8 @@ pub fn app() -> Html {
         (
             m.diagram,
             now,
-            sim.trace().len(),
+            // The trace's absolute end: its length alone can repeat once old events are dropped.
+            sim.trace_start() + sim.trace().len(),
             (*flagged).clone(),
             m.cause.clone(),
         ),

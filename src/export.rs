@@ -261,18 +261,20 @@ pub fn download_png(svg: String, w: f64, h: f64, name: String) {
     img.set_src(&url);
 }
 
-/// The history with every write's fate and the anomalies, as JSON text.
+/// The history with every write's fate, the anomalies and the metrics (the counts the panels
+/// and the CLI show, by the engine's definitions), as JSON text.
 pub fn history_json(m: &Model) -> String {
     let sim = m.sim.borrow();
     let part = |v: Result<String, serde_json::Error>| v.unwrap_or_else(|_| "null".into());
     format!(
-        "{{\"replica_lab\":\"{}\",\"time_us\":{},\"scenario\":{},\"history\":{},\"fates\":{},\"anomalies\":{}}}\n",
+        "{{\"replica_lab\":\"{}\",\"time_us\":{},\"scenario\":{},\"history\":{},\"fates\":{},\"anomalies\":{},\"metrics\":{}}}\n",
         env!("CARGO_PKG_VERSION"),
         sim.now(),
         scenario::wire::encode(sim.scenario()),
         part(serde_json::to_string(sim.history())),
         part(serde_json::to_string(&sim.fates())),
         part(serde_json::to_string(sim.anomalies())),
+        part(serde_json::to_string(&sim.metrics())),
     )
 }
 

@@ -276,7 +276,9 @@ pub struct Model {
     /// A key the reader is looking at (typed in the client form or clicked in the inspector).
     pub focus_key: Option<String>,
     pub marks: Rc<Vec<Mark>>,
-    /// Trace events up to this index have been looked at for marks...
+    /// Trace events before this absolute position (`Simulation::trace_start()` + index in the
+    /// kept trace, so that it still means the same event after the oldest are dropped) have
+    /// been looked at for marks...
     scanned: usize,
     /// ...and marks exist for everything up to this time.
     marks_until: Time,
@@ -408,11 +410,13 @@ impl Model {
         let sim = self.sim.borrow();
         self.max_time = self.max_time.max(sim.now());
         let trace = sim.trace();
-        if self.scanned > trace.len() {
-            self.scanned = trace.len(); // A seek backwards truncated the trace.
-        }
+        let start = sim.trace_start();
+        let end = start + trace.len();
+        // A seek backwards truncated the trace, or one restarted it after the events not yet
+        // looked at (those are before `marks_until`, marked already).
+        self.scanned = self.scanned.clamp(start, end);
         let mut marks: Option<Vec<Mark>> = None;
-        for e in &trace[self.scanned..] {
+        for e in &trace[self.scanned - start..] {
             if e.t < self.marks_until {
                 continue; // Replayed after a seek: already marked.
             }
@@ -430,7 +434,7 @@ impl Model {
                 list.push(Mark { t: e.t, kind, text });
             }
         }
-        self.scanned = trace.len();
+        self.scanned = end;
         self.marks_until = self.marks_until.max(sim.now());
         let now = sim.now();
         drop(sim);
@@ -1020,6 +1024,45 @@ mod tests {
         assert!(!m.marks.iter().any(|k| k.text == "n0 crashed"));
         let n = m.notice.as_ref().expect("a notice");
         assert_eq!(n.text, "1 later action dropped: you changed the past");
+    }
+
+    #[test]
+    fn marks_survive_the_trace_dropping_its_oldest_events() {
+        // Nine nodes and a heartbeat every 2 ms give about 16,000 trace events per second, so
+        // over 30 s the trace drops its oldest events many times; the latency changes every
+        // 250 ms. Stepping like frames of play (500 ms), every change must keep its mark.
+        let changes = 120;
+        let schedule: Vec<String> = (1..=changes)
+            .map(|i| {
+                format!(
+                    r#"{{"at_ms":{},"do":"set-latency","latency_ms":{}}}"#,
+                    250 * i,
+                    5 + i % 2
+                )
+            })
+            .collect();
+        let json = format!(
+            r#"{{"version":1,"seed":1,"nodes":9,"clients":1,"strategy":{{"kind":"single-leader","heartbeat_ms":2}},"schedule":[{}]}}"#,
+            schedule.join(",")
+        );
+        let scenario = replica_engine::scenario::wire::decode(&json).expect("a valid scenario");
+        let mut m = Rc::new(Model::new(Simulation::new(scenario), false));
+        let end = (250 * changes + 100) * MS;
+        let mut t = 0;
+        while t < end {
+            t = (t + 500 * MS).min(end);
+            m = reduce(m, Action::Seek { t, pause: true });
+        }
+        assert!(
+            m.sim.borrow().trace_start() > 300_000,
+            "the trace dropped events"
+        );
+        let latency = m
+            .marks
+            .iter()
+            .filter(|k| k.kind == MarkKind::Setting && k.text.starts_with("latency = "))
+            .count();
+        assert_eq!(latency, changes as usize);
     }
 
     #[test]

@@ -377,8 +377,46 @@ fn anomaly_sentence(a: &Anomaly, history: &History) -> String {
              same client had."
         ),
         AnomalyKind::ConsistentPrefix { op, saw, missed } => format!(
-            "Consistent prefix broken: read #{op} missed write #{missed}, although its client had              already seen write #{saw}, which depends on it (the answer before the question)."
+            "Consistent prefix broken: read #{op} missed write #{missed}, although its client had \
+             already seen write #{saw}, which depends on it (the answer before the question)."
         ),
+    }
+}
+
+/// What the stale-read count counts (the engine's definition, `replica_engine::check`).
+pub const STALE_TITLE: &str = "Successful reads that missed a write acknowledged before they began, \
+    counted once per read; read-your-writes: the write missed was the reader's own. Reads that only \
+    went back in time (monotonic reads) or missed a cause (consistent prefix) are anomalies, not \
+    stale reads.";
+
+/// What an anomaly about one read says of it, as a short flag and its explanation (the
+/// results table marks reads with these). A stale read is flagged "stale" or, when the write it
+/// missed was the reader's own, "stale: own write" (read-your-writes).
+pub fn read_flag(k: &AnomalyKind) -> Option<(&'static str, &'static str)> {
+    match k {
+        AnomalyKind::StaleRead { .. } => Some((
+            "stale",
+            "Stale read: it missed a write acknowledged before it began.",
+        )),
+        AnomalyKind::ReadYourWrites { .. } => Some((
+            "stale: own write",
+            "Stale read (read-your-writes): it missed a write its own client had been told \
+             succeeded.",
+        )),
+        AnomalyKind::MonotonicRead { .. } => Some((
+            "went back",
+            "Monotonic reads broken: it saw less than an earlier read of the same client.",
+        )),
+        AnomalyKind::ConsistentPrefix { .. } => Some((
+            "missed a cause",
+            "Consistent prefix broken: it missed a write that something its client had seen \
+             depends on.",
+        )),
+        AnomalyKind::LostWrite { .. }
+        | AnomalyKind::SplitBrain { .. }
+        | AnomalyKind::Discarded { .. }
+        | AnomalyKind::Conflict { .. }
+        | AnomalyKind::OutOfOrder { .. } => None,
     }
 }
 

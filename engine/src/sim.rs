@@ -742,8 +742,7 @@ impl Simulation {
         let w = &self.world;
         let single = matches!(w.cfg.strategy, Strategy::SingleLeader(_));
         let mut out = w.lag.series(single);
-        let lost = check::lost_writes(&self.fates());
-        let stale = check::series::staleness(&w.history, &lost);
+        let stale = check::read_staleness(&w.history, &self.fates(), w.anomalies.items());
         out.push(check::series::staleness_series(&stale, w.now));
         out.push(check::series::availability_series(&w.history, w.now));
         out

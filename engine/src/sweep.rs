@@ -121,9 +121,9 @@ pub const MAX_RUNS: usize = 400;
 pub struct RunResult {
     pub settings: Vec<Setting>,
     pub reads_ok: usize,
+    /// Stale reads and their share of successful reads in parts per million, as
+    /// [`crate::check::Metrics`] defines them.
     pub stale_reads: usize,
-    /// Share of successful reads that returned an older value than one already acknowledged,
-    /// in parts per million (by staleness > 0).
     pub stale_read_ppm: u32,
     pub write_p99_us: Time,
     pub read_p99_us: Time,
@@ -253,15 +253,10 @@ fn measure(sim: &Simulation, settings: Vec<Setting>) -> RunResult {
     let m = sim.metrics();
     let verdicts = linear::check_all(sim.history(), SWEEP_CHECK_BUDGET);
     let count = |f: fn(&Verdict) -> bool| verdicts.values().filter(|v| f(v)).count();
-    let lost = crate::check::lost_writes(&sim.fates());
-    let stale = crate::check::series::staleness(sim.history(), &lost)
-        .iter()
-        .filter(|s| s.2 > 0)
-        .count();
     RunResult {
         settings,
         reads_ok: m.reads_ok,
-        stale_reads: stale,
+        stale_reads: m.stale_reads,
         stale_read_ppm: m.stale_read_ppm,
         write_p99_us: m.write_latency_us.p99,
         read_p99_us: m.read_latency_us.p99,

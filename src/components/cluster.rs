@@ -67,17 +67,19 @@ pub struct ClientResult {
 
 /// The last finished operation of every client (looking back over its recent operations).
 pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResult>> {
-    use replica_engine::check::AnomalyKind;
     use replica_engine::client::{OpKind, OpResult};
-    let stale: std::collections::BTreeSet<u32> =
-        replica_engine::sort::set(sim.anomalies().iter().rev().take(200).filter_map(
-            |a| match a.kind {
-                AnomalyKind::StaleRead { op, .. }
-                | AnomalyKind::ReadYourWrites { op, .. }
-                | AnomalyKind::MonotonicRead { op, .. } => Some(op),
-                _ => None,
-            },
-        ));
+    // The newest anomalies are enough: only each client's last operation is shown.
+    let recent = sim.anomalies().items();
+    let recent = &recent[recent.len().saturating_sub(200)..];
+    let stale = replica_engine::check::stale_reads(sim.history(), recent);
+    // A read that is not stale but broke another session guarantee says which.
+    let other = |op: u32| {
+        recent
+            .iter()
+            .filter(|a| a.kind.read() == Some(op))
+            .find_map(|a| words::read_flag(&a.kind))
+            .map(|f| f.0)
+    };
     let clients = sim.scenario().config.clients;
     let recent: Vec<_> = sim.history().iter().rev().take(400).collect();
     (0..clients)
@@ -108,8 +110,10 @@ pub fn client_results(sim: &replica_engine::Simulation) -> Vec<Option<ClientResu
                     if !others.is_empty() && !merged {
                         v = format!("{v} +{}", others.len());
                     }
-                    if stale.contains(&op.id) {
+                    if stale.contains_key(&op.id) {
                         (format!("{key} → {v} · stale!"), "stale")
+                    } else if let Some(f) = other(op.id) {
+                        (format!("{key} → {v} · {f}!"), "stale")
                     } else {
                         (format!("{key} → {v} · {took}"), "ok")
                     }

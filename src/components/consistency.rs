@@ -305,11 +305,13 @@ pub fn consistency(props: &Props) -> Html {
                     <tr><th>{ "throughput" }</th><td>{ format!("{:.1} ops/s", m.throughput_ops_per_s) }</td></tr>
                     <tr><th>{ "write latency p50 / p99" }</th><td>{ format!("{} / {}", ms(m.write_latency_us.p50), ms(m.write_latency_us.p99)) }</td></tr>
                     <tr><th>{ "read latency p50 / p99" }</th><td>{ format!("{} / {}", ms(m.read_latency_us.p50), ms(m.read_latency_us.p99)) }</td></tr>
-                    <tr><th>{ "stale reads" }</th><td id="stale-share">{ pct(m.stale_read_ppm) }</td></tr>
+                    <tr title={crate::words::STALE_TITLE}><th>{ "stale reads" }</th><td id="stale-share" data-count={m.stale_reads.to_string()}
+                        data-reads={m.reads_ok.to_string()}>{ format!("{} ({} of {} reads)", pct(m.stale_read_ppm), m.stale_reads, m.reads_ok) }</td></tr>
                     <tr><th>{ "staleness p99 / max" }</th><td>{ format!("{} / {}", ms(m.staleness_us.p99), ms(m.staleness_us.max)) }</td></tr>
                     <tr><th>{ "lost writes" }</th><td>{ m.writes_lost }</td></tr>
-                    <tr><th>{ "anomalies" }</th><td class="wrap">{ format!("{} stale · {} read-your-writes · {} monotonic · {} consistent prefix · {} conflicts · {} split brain",
-                        m.stale_reads, m.read_your_writes, m.monotonic_reads, m.consistent_prefix, m.conflicts, m.split_brains) }</td></tr>
+                    <tr><th>{ "anomalies" }</th><td class="wrap" id="anomaly-counts" data-count={m.anomalies.to_string()}
+                        data-stale={m.stale_reads.to_string()}>{ format!("{} in all: {} stale reads ({} of them read-your-writes) · {} monotonic reads broken · {} consistent prefix broken · {} conflicts · {} discarded · {} split brain",
+                        m.anomalies, m.stale_reads, m.read_your_writes, m.monotonic_reads, m.consistent_prefix, m.conflicts, m.discarded_writes, m.split_brains) }</td></tr>
                 </table>
             </section>
             <section class="verdicts">

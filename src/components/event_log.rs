@@ -16,7 +16,8 @@ const LOOK_BACK: usize = 50_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogLine {
-    /// Index in the trace (stable key while the run goes forward).
+    /// Absolute position in the trace (`trace_start()` + index in the kept trace): a key that
+    /// still names the same event after the oldest events are dropped.
     pub idx: usize,
     pub t: Time,
     pub cat: Category,
@@ -121,7 +122,7 @@ pub fn build(sim: &Simulation, mask: u8, node: Option<NodeId>) -> Vec<LogLine> {
     picked
         .into_iter()
         .map(|(i, cat)| LogLine {
-            idx: i,
+            idx: sim.trace_start() + i,
             t: trace[i].t,
             cat,
             text: words::describe(&trace[i], &cx),

@@ -4,9 +4,10 @@
 use crate::compare::Cause;
 use crate::state::{on_click, Action, Model};
 use crate::words;
-use replica_engine::check::{AnomalyKind, Fate};
+use replica_engine::check::{self, AnomalyKind, Fate};
 use replica_engine::types::Time;
 use replica_engine::Simulation;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -22,7 +23,10 @@ pub struct OpRow {
     pub result: String,
     pub class: &'static str,
     pub latency: Option<Time>,
+    /// A stale read (the engine's definition: `check::stale_reads`).
     pub stale: bool,
+    /// What the checkers found about this read, in words: (flag, its explanation).
+    pub flags: Vec<(&'static str, &'static str)>,
     pub t: Time,
 }
 
@@ -55,22 +59,36 @@ pub struct ResultsData {
     pub acked: usize,
     pub lost: usize,
     pub unknown: usize,
+    /// Stale reads among the operations kept, and how many of them missed the reader's own write.
     pub stale: usize,
+    pub stale_own: usize,
 }
 
 impl ResultsData {
     pub fn build(sim: &Simulation) -> Self {
         let history = sim.history();
         let anomalies = sim.anomalies();
-        let stale: Vec<u32> = anomalies
+        let stale = check::stale_reads(history, anomalies.items());
+        // The read anomalies of the reads listed, by read.
+        let oldest = history.end().saturating_sub(RECENT as u32);
+        let mut flags: BTreeMap<u32, Vec<(&'static str, &'static str)>> = BTreeMap::new();
+        for a in anomalies.iter() {
+            if let (Some(op), Some(f)) = (a.kind.read(), words::read_flag(&a.kind)) {
+                if op >= oldest {
+                    let list = flags.entry(op).or_default();
+                    if !list.contains(&f) {
+                        list.push(f);
+                    }
+                }
+            }
+        }
+        let own = anomalies
             .iter()
-            .filter_map(|a| match a.kind {
-                AnomalyKind::StaleRead { op, .. }
-                | AnomalyKind::ReadYourWrites { op, .. }
-                | AnomalyKind::MonotonicRead { op, .. } => Some(op),
-                _ => None,
-            })
-            .collect();
+            .filter(|a| matches!(a.kind, AnomalyKind::ReadYourWrites { .. }))
+            .filter_map(|a| a.kind.read())
+            .filter(|op| stale.contains_key(op))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         let ops = history
             .iter()
             .rev()
@@ -83,7 +101,8 @@ impl ResultsData {
                 result: words::result_text(o),
                 class: words::result_class(o),
                 latency: o.latency(),
-                stale: stale.contains(&o.id),
+                stale: stale.contains_key(&o.id),
+                flags: flags.remove(&o.id).unwrap_or_default(),
                 t: o.invoke,
             })
             .collect();
@@ -129,6 +148,7 @@ impl ResultsData {
             lost,
             unknown,
             stale: stale.len(),
+            stale_own: own,
             fates: rows,
         }
     }
@@ -157,8 +177,17 @@ pub fn results(p: &ResultsProps) -> Html {
                 <div><dt>{ "acknowledged" }</dt><dd>{ r.acked }</dd></div>
                 <div class={classes!((r.lost > 0).then_some("bad"))}><dt>{ "lost" }</dt><dd>{ r.lost }</dd></div>
                 <div class={classes!((r.unknown > 0).then_some("warn"))}><dt>{ "unknown" }</dt><dd>{ r.unknown }</dd></div>
-                <div class={classes!((r.stale > 0).then_some("bad"))}><dt>{ "stale reads" }</dt><dd>{ r.stale }</dd></div>
+                <div class={classes!("stale-reads", (r.stale > 0).then_some("bad"))} data-count={r.stale.to_string()}
+                    title={words::STALE_TITLE}>
+                    <dt>{ "stale reads" }</dt><dd>{ r.stale }</dd>
+                </div>
             </dl>
+            if r.stale_own > 0 {
+                <p class="muted small stale-own">{ format!(
+                    "{} of the {} stale reads missed the reader's own write (read-your-writes).",
+                    r.stale_own, r.stale
+                ) }</p>
+            }
             <section>
                 <h3>{ format!("Anomalies ({})", r.anomalies.len()) }</h3>
                 if r.anomalies.is_empty() {
@@ -192,12 +221,12 @@ pub fn results(p: &ResultsProps) -> Html {
                         <thead><tr><th scope="col">{ "operation" }</th><th scope="col">{ "result" }</th><th scope="col">{ "took" }</th></tr></thead>
                         <tbody>
                             { for r.ops.iter().map(|o| html! {
-                                <tr class={classes!(o.class, o.stale.then_some("stale"))}>
+                                <tr class={classes!(o.class, o.stale.then_some("stale"))} data-op={o.id.to_string()}>
                                     <td>
                                         <span class="op-id">{ format!("#{} ", o.id) }</span>{ &o.text }
                                         <span class="op-route">{ format!("c{} → n{}", o.client, o.node) }</span>
                                     </td>
-                                    <td>{ &o.result }{ if o.stale { html! { <span class="flag">{ "stale" }</span> } } else { html!() } }</td>
+                                    <td>{ &o.result }{ for o.flags.iter().map(|(f, why)| html! { <span class="flag" title={*why}>{ *f }</span> }) }</td>
                                     <td class="muted">{ o.latency.map(words::span).unwrap_or_default() }</td>
                                 </tr>
                             }) }
@@ -222,5 +251,32 @@ pub fn results(p: &ResultsProps) -> Html {
                 }
             </section>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ResultsData;
+    use replica_engine::{presets, Simulation};
+
+    #[test]
+    fn the_session_guarantees_preset_counts_as_the_engine_does() {
+        let p = presets::preset("session-guarantees").expect("in the gallery");
+        let mut sim = Simulation::new(p.scenario.clone());
+        sim.run_until(p.view.at.expect("a moment"));
+        let r = ResultsData::build(&sim);
+        let m = sim.metrics();
+        assert_eq!((r.stale, r.stale_own), (m.stale_reads, m.read_your_writes));
+        assert_eq!((r.stale, r.stale_own, r.anomalies.len()), (2, 2, 3));
+        assert_eq!(r.anomalies.len(), m.anomalies);
+        let marked: Vec<u32> = r.ops.iter().filter(|o| o.stale).map(|o| o.id).collect();
+        assert_eq!(marked, vec![4, 2]);
+        let flags = |id: u32| -> Vec<&str> {
+            let row = r.ops.iter().find(|o| o.id == id).expect("listed");
+            row.flags.iter().map(|f| f.0).collect()
+        };
+        assert_eq!(flags(4), vec!["stale: own write", "went back"]);
+        assert_eq!(flags(2), vec!["stale: own write"]);
+        assert!(flags(3).is_empty());
     }
 }

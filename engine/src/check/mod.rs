@@ -36,6 +36,31 @@
 //!
 //! Multi-leader and leaderless reads are judged by version vectors: a read is stale when its
 //! versions do not include (or supersede) a write acknowledged before it began.
+//!
+//! ## Quantities
+//!
+//! Each count has one definition, computed here; the page's panels, the CLI's report, the sweep
+//! and the exports all read it from [`Metrics`] or from the functions named below, never count
+//! for themselves.
+//! - **stale reads** ([`Metrics::stale_reads`], [`stale_reads`]): successful reads that missed a
+//!   write acknowledged before they began (and not already lost), counted once per read. The
+//!   checker names each such read once, with the more specific kind when it applies: a
+//!   `read-your-writes` anomaly when the write it missed was the reader's own, a `stale-read`
+//!   anomaly otherwise. So stale reads = reads flagged `stale-read` + reads flagged
+//!   `read-your-writes`; [`Metrics::read_your_writes`] says how many of them are the latter.
+//! - **monotonic-read** and **consistent-prefix** violations are not stale reads: they compare a
+//!   read with what its own client had seen before (its earlier reads; the causes of what it
+//!   saw), not with what had been acknowledged, and they can happen with no acknowledged write
+//!   missed. They are counted apart, one per anomaly. One read can be both a stale read and a
+//!   monotonic-read violation (read #4 of the gallery's session-guarantees preset: 2 stale reads,
+//!   both read-your-writes, and 1 monotonic-read violation, 3 anomalies).
+//! - **stale share** ([`Metrics::stale_read_ppm`]): stale reads over successful reads.
+//! - **staleness** of a read ([`read_staleness`], [`Metrics::staleness_us`]): 0 unless it is a
+//!   stale read; then how long before the read began a write newer than what it returned had
+//!   been acknowledged (the oldest such write not lost by the end of the run; when every such
+//!   write was lost later, the write it missed).
+//! - **anomalies** ([`Metrics::anomalies`]): every entry of the anomaly list kept, one per finding
+//!   (so one read may bring two).
 
 pub mod linear;
 pub mod series;
@@ -121,6 +146,32 @@ pub enum AnomalyKind {
     /// Read `op` missed write `missed`, although its client had already seen write `saw` (of
     /// another key), which causally depends on `missed`.
     ConsistentPrefix { op: OpId, saw: OpId, missed: OpId },
+}
+
+impl AnomalyKind {
+    /// The read this anomaly judges, for the kinds that judge one read.
+    pub fn read(&self) -> Option<OpId> {
+        match self {
+            AnomalyKind::StaleRead { op, .. }
+            | AnomalyKind::ReadYourWrites { op, .. }
+            | AnomalyKind::MonotonicRead { op, .. }
+            | AnomalyKind::ConsistentPrefix { op, .. } => Some(*op),
+            AnomalyKind::LostWrite { .. }
+            | AnomalyKind::SplitBrain { .. }
+            | AnomalyKind::Discarded { .. }
+            | AnomalyKind::Conflict { .. }
+            | AnomalyKind::OutOfOrder { .. } => None,
+        }
+    }
+
+    /// The read this anomaly makes a stale read (see the module docs), with the write it missed.
+    pub fn stale_read(&self) -> Option<(OpId, OpId)> {
+        match self {
+            AnomalyKind::StaleRead { op, missed, .. }
+            | AnomalyKind::ReadYourWrites { op, missed } => Some((*op, *missed)),
+            _ => None,
+        }
+    }
 }
 
 /// The kinds of anomaly, without their details: what counts are kept by and what the page
@@ -1318,6 +1369,49 @@ pub fn lost_writes(fates: &[WriteFate]) -> BTreeSet<OpId> {
     crate::sort::set(fates.iter().filter(|f| f.fate == Fate::Lost).map(|f| f.op))
 }
 
+/// The stale reads (see the module docs) among the successful reads kept in `history`, each
+/// with the write it missed: the reads flagged `stale-read` or `read-your-writes` in
+/// `anomalies`, once each. Every panel that counts or marks stale reads uses this.
+pub fn stale_reads(history: &History, anomalies: &[Anomaly]) -> BTreeMap<OpId, OpId> {
+    let mut out = BTreeMap::new();
+    for (op, missed) in anomalies.iter().filter_map(|a| a.kind.stale_read()) {
+        let read_ok = history
+            .get(op)
+            .is_some_and(|o| matches!(o.result, OpResult::Read { .. }));
+        if read_ok {
+            out.entry(op).or_insert(missed);
+        }
+    }
+    out
+}
+
+/// For each successful read, in history order: (its id, its invoke time, its staleness), with
+/// staleness as the module docs define it: 0 unless the read is a stale read (flagged in
+/// `anomalies`), else how long before it began a newer value than the one it returned had been
+/// acknowledged, measured against the writes not lost by the end of the run (see
+/// [`series::staleness`]) or, when every such write was lost later, against the write it missed.
+/// When that write is no longer kept either (long runs), the staleness is 0.
+pub fn read_staleness(
+    history: &History,
+    fates: &[WriteFate],
+    anomalies: &[Anomaly],
+) -> Vec<(OpId, Time, Time)> {
+    let stale = stale_reads(history, anomalies);
+    let mut ages = series::staleness(history, &lost_writes(fates));
+    for (op, invoke, age) in &mut ages {
+        *age = match stale.get(op) {
+            None => 0,
+            Some(_) if *age > 0 => *age,
+            Some(missed) => history
+                .get(*missed)
+                .and_then(|w| w.complete)
+                .filter(|&c| c < *invoke)
+                .map_or(0, |c| *invoke - c),
+        };
+    }
+    ages
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Metrics {
     pub writes: usize,
@@ -1329,11 +1423,14 @@ pub struct Metrics {
     pub writes_failed: usize,
     pub reads: usize,
     pub reads_ok: usize,
+    /// Successful reads that missed a write acknowledged before they began, once per read: the
+    /// reads flagged `stale-read` or `read-your-writes` (see the module docs).
     pub stale_reads: usize,
     pub split_brains: usize,
     pub conflicts: usize,
     pub discarded_writes: usize,
     pub out_of_order: usize,
+    /// Stale reads whose missed write was the reader's own (included in `stale_reads`).
     pub read_your_writes: usize,
     pub monotonic_reads: usize,
     pub consistent_prefix: usize,
@@ -1355,7 +1452,7 @@ pub struct Metrics {
     /// Per successful read: how long before it began a newer value than the one it returned
     /// had been acknowledged (0 when fresh); see [`series::staleness`].
     pub staleness_us: Percentiles,
-    /// Share of successful reads whose staleness is above 0, in parts per million.
+    /// `stale_reads` over `reads_ok`, in parts per million.
     pub stale_read_ppm: u32,
     /// The metrics above cover the operations kept in the history: those invoked from this
     /// time on (0 while nothing is forgotten) ...
@@ -1376,8 +1473,13 @@ pub fn metrics(
         0 => 0,
         _ => history.iter().next().map_or(now, |o| o.invoke),
     };
-    let stale = series::staleness(history, &lost_writes(fates));
-    let stale_reads = stale.iter().filter(|s| s.2 > 0).count();
+    let stale = read_staleness(history, fates, anomalies);
+    let stale_reads = stale_reads(history, anomalies).len();
+    let read_your_writes = crate::sort::set(anomalies.iter().filter_map(|a| match a.kind {
+        AnomalyKind::ReadYourWrites { op, .. } if history.get(op).is_some() => Some(op),
+        _ => None,
+    }))
+    .len();
     let count = |f: Fate| fates.iter().filter(|w| w.fate == f).count();
     let reads: Vec<&Operation> = history.iter().filter(|o| !o.is_write()).collect();
     let reads_ok = reads
@@ -1413,12 +1515,12 @@ pub fn metrics(
         writes_failed: count(Fate::Failed),
         reads: reads.len(),
         reads_ok,
-        stale_reads: kinds(Kind::StaleRead),
+        stale_reads,
         split_brains: kinds(Kind::SplitBrain),
         conflicts: kinds(Kind::Conflict),
         discarded_writes: kinds(Kind::Discarded),
         out_of_order: kinds(Kind::OutOfOrder),
-        read_your_writes: kinds(Kind::ReadYourWrites),
+        read_your_writes,
         monotonic_reads: kinds(Kind::MonotonicRead),
         consistent_prefix: kinds(Kind::ConsistentPrefix),
         lost_write_anomalies: kinds(Kind::LostWrite),
@@ -1438,10 +1540,10 @@ pub fn metrics(
         write_latency_us: lat(true),
         read_latency_us: lat(false),
         staleness_us: Percentiles::of(stale.iter().map(|s| s.2).collect()),
-        stale_read_ppm: if stale.is_empty() {
+        stale_read_ppm: if reads_ok == 0 {
             0
         } else {
-            (stale_reads as u64 * 1_000_000 / stale.len() as u64) as u32
+            (stale_reads as u64 * 1_000_000 / reads_ok as u64) as u32
         },
         since_us: since,
         forgotten_ops: history.start() as u64,

@@ -131,9 +131,10 @@ impl LagSampler {
     }
 }
 
-/// For each successful read, in history order: (its invoke time, its staleness), where
-/// staleness is how long before the read began a value newer than the one it returned had been
-/// acknowledged (0 for a fresh read). Writes in `lost` do not count.
+/// For each successful read, in history order: (its id, its invoke time, how long before the
+/// read began a value newer than the one it returned had been acknowledged, 0 when none had).
+/// Writes in `lost` do not count. This is the measuring step of [`super::read_staleness`], which
+/// gives the staleness every panel shows (0 for a read that is not a stale read).
 pub fn staleness(history: &History, lost: &BTreeSet<OpId>) -> Vec<(OpId, Time, Time)> {
     // Per key, acknowledged writes sorted by version with the suffix minimum of their
     // completion times: the earliest acknowledgement of anything newer than a version.
@@ -210,7 +211,8 @@ fn bucket_width(end: Time) -> Time {
     SAMPLE_EVERY * n as Time
 }
 
-/// Staleness over time: per bucket of read invoke times, the worst read's staleness in ms.
+/// Staleness over time: per bucket of read invoke times, the worst read's staleness in ms
+/// (from [`super::read_staleness`]).
 pub fn staleness_series(stale: &[(OpId, Time, Time)], end: Time) -> Series {
     let w = bucket_width(end);
     let mut buckets: BTreeMap<Time, Time> = BTreeMap::new();
