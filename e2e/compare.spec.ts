@@ -77,8 +77,8 @@ test('the lost writes are flagged with their ids, and show their cause', async (
   await expect(page.locator('figure.spacetime')).toBeVisible();
   await expect(page.locator('g.st-span.cause[data-op="2"]')).toHaveAttribute('data-cause', 'lost');
   const t = (await state<{ time_us: number }>(page)).time_us;
-  expect(t).toBeGreaterThanOrEqual(820_000);
-  expect(t).toBeLessThan(821_000);
+  expect(t).toBeGreaterThanOrEqual(882_000);
+  expect(t).toBeLessThan(883_000);
   expect(errors, errors.join('\n')).toEqual([]);
 });
 

@@ -358,7 +358,7 @@ test('6. last write wins under clock skew discards the causally later write', as
   const s = await state(page);
   expect(s.anomalies.filter((x) => x.anomaly === 'conflict')).toEqual([]);
   await resultsTab(page);
-  await expect(page.locator('ul.anomalies')).toContainText(`Write #${second} discarded: causally later write lost to an older one with a later timestamp (clock skew)`);
+  await expect(page.locator('ul.anomalies')).toContainText(`Write #${second} discarded: an earlier write won: its timestamp was later (clock skew)`);
   await expect(page.locator('ul.fates li.lost').filter({ hasText: `#${second} x=second` })).toContainText('LOST');
   await page.screenshot({ path: shot });
   expect(errors, errors.join('\n')).toEqual([]);
