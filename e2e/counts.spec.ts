@@ -68,3 +68,19 @@ test('session guarantees: the card, the table, the consistency tab and the anoma
   await page.screenshot({ path: path.join(OUT, 'counts-session-guarantees-consistency.png') });
   expect(errors, errors.join('\n')).toEqual([]);
 });
+
+// Elections fit the network: at 250 ms a 300 ms election timeout could not keep a leader, so the
+// engine raises it (its documented rule) and the latency controls say so.
+test('a slow network raises the election timeout, and the controls say so', async ({ page }) => {
+  const errors = watchErrors(page);
+  await page.goto('/');
+  await page.waitForFunction(() => typeof (window as any).replicaLab?.apply === 'function');
+  await expect(page.locator('#election-note')).toHaveCount(0);
+  await page.evaluate(() => (window as any).replicaLab.apply({ do: 'set-latency', latency_ms: 250, jitter_ms: 10 }));
+  const note = page.locator('#election-note');
+  await expect(note).toContainText('election timeout raised to');
+  await expect(note).toContainText('fit latency 260 ms');
+  await note.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(OUT, 'election-note.png') });
+  expect(errors, errors.join('\n')).toEqual([]);
+});

@@ -49,6 +49,8 @@ pub struct ControlsView {
     /// The node whose clock the clock slider sets (the selected one, else n0), and its offset
     /// in milliseconds.
     pub clock: (NodeId, f64),
+    /// Single-leader: the engine's note when the election timeout was raised to fit latency.
+    pub election_note: Option<String>,
 }
 
 impl ControlsView {
@@ -89,6 +91,7 @@ impl ControlsView {
             leader,
             any_cut: !snap.cut.is_empty(),
             clock: (clock_node, offset as f64 / MS as f64),
+            election_note: sim.election_timeout().and_then(|e| e.note()),
         }
     }
 }
@@ -409,6 +412,11 @@ pub fn controls(p: &ControlsProps) -> Html {
                 <legend>{ "Network latency" }</legend>
                 { range(Range { id: "latency", label: "Base", hint: "One-way delay between two nodes", min: 1.0, max: 300.0, step: 1.0, value: v.latency_ms, unit: Unit::Ms, disabled: false }, on_latency) }
                 { range(Range { id: "jitter", label: "Jitter", hint: "Up to this much extra delay, at random", min: 0.0, max: 200.0, step: 1.0, value: v.jitter_ms, unit: Unit::Ms, disabled: false }, on_jitter) }
+                if let Some(note) = &v.election_note {
+                    <p class="hint" id="election-note" title="A follower stands for election when it hears no leader for the election timeout; with slow links a leader could not keep its followers, so the timeout follows the slowest link (see the scenario format).">
+                        { format!("Slow network: {note}.") }
+                    </p>
+                }
             </fieldset>
 
             { client_form(v.nodes, v.clients, &v.strategy, d) }

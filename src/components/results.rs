@@ -46,6 +46,19 @@ pub struct AnomalyRow {
     pub kind: &'static str,
     pub text: String,
     pub cause: Rc<Cause>,
+    /// Later events took it back (a lost write that came back): listed, not counted.
+    pub retracted: bool,
+}
+
+/// "Anomalies (N)": the anomalies standing, as the engine counts them (`check::Counts`), with
+/// the retracted ones (listed, marked) named apart.
+pub fn anomalies_heading(rows: &[AnomalyRow]) -> String {
+    let retracted = rows.iter().filter(|a| a.retracted).count();
+    let standing = rows.len() - retracted;
+    match retracted {
+        0 => format!("Anomalies ({standing})"),
+        n => format!("Anomalies ({standing}; {n} retracted)"),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -141,6 +154,7 @@ impl ResultsData {
                     kind: a.kind.name(),
                     text: words::anomaly_text(a, history),
                     cause: Rc::new(Cause::of(a, history)),
+                    retracted: a.retracted.is_some(),
                 })
                 .collect(),
             writes: fates.len(),
@@ -189,7 +203,7 @@ pub fn results(p: &ResultsProps) -> Html {
                 ) }</p>
             }
             <section>
-                <h3>{ format!("Anomalies ({})", r.anomalies.len()) }</h3>
+                <h3>{ anomalies_heading(&r.anomalies) }</h3>
                 if r.anomalies.is_empty() {
                     <p class="muted">{ "None so far. Try crashing the leader while clients write, with asynchronous followers." }</p>
                 } else {
@@ -198,7 +212,7 @@ pub fn results(p: &ResultsProps) -> Html {
                             let on = p.cause.as_deref() == Some(&*a.cause);
                             let ops = a.cause.ops.iter().map(|(o, _)| o.to_string()).collect::<Vec<_>>().join(" ");
                             html! {
-                                <li class={classes!(a.kind, on.then_some("on"))} data-kind={a.kind} data-ops={ops}>
+                                <li class={classes!(a.kind, on.then_some("on"), a.retracted.then_some("retracted"))} data-kind={a.kind} data-ops={ops}>
                                     <button class="link-like" onclick={seek(a.t)} title="Go to this moment">{ words::time(a.t) }</button>
                                     <span>{ &a.text }</span>
                                     <button class="cause-btn" aria-pressed={on.to_string()}
@@ -278,5 +292,24 @@ mod tests {
         assert_eq!(flags(4), vec!["stale: own write", "went back"]);
         assert_eq!(flags(2), vec!["stale: own write"]);
         assert!(flags(3).is_empty());
+    }
+
+    /// A lost write that came back stays listed, marked retracted, and is not counted: the
+    /// heading agrees with the engine's count of standing anomalies.
+    #[test]
+    fn a_retracted_lost_write_is_listed_but_not_counted() {
+        let text = include_str!("../../engine/testdata/golden/lost-then-back.json");
+        let s = replica_engine::scenario::wire::decode(text).expect("a valid scenario");
+        let end = s.end();
+        let mut sim = Simulation::new(s);
+        sim.run_until(end);
+        let r = ResultsData::build(&sim);
+        let m = sim.metrics();
+        assert_eq!((m.anomalies, m.retracted), (0, 1));
+        assert_eq!(r.anomalies.iter().filter(|a| a.retracted).count(), 1);
+        assert_eq!(
+            super::anomalies_heading(&r.anomalies),
+            "Anomalies (0; 1 retracted)"
+        );
     }
 }
