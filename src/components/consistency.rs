@@ -100,19 +100,28 @@ pub struct Props {
 /// flags, once per read), so those two kinds are told together.
 pub fn anomaly_line(m: &replica_engine::check::Metrics) -> String {
     use replica_engine::check::Kind;
-    let mut parts = vec![format!(
-        "{} stale reads ({} of them read-your-writes)",
-        m.stale_reads, m.read_your_writes
-    )];
+    // What readers saw first (stale reads and the session guarantees), then what became of writes
+    // and the cluster; every other kind in the engine's order, so none is left out.
+    let mut parts = vec![
+        format!(
+            "{} stale reads ({} of them read-your-writes)",
+            m.stale_reads, m.read_your_writes
+        ),
+        format!(
+            "{} monotonic reads broken",
+            m.counts.get(Kind::MonotonicRead)
+        ),
+        format!(
+            "{} consistent prefix broken",
+            m.counts.get(Kind::ConsistentPrefix)
+        ),
+    ];
     for k in Kind::ALL {
         match k {
-            Kind::StaleRead | Kind::ReadYourWrites => {}
-            Kind::MonotonicRead => {
-                parts.push(format!("{} monotonic reads broken", m.counts.get(k)))
-            }
-            Kind::ConsistentPrefix => {
-                parts.push(format!("{} consistent prefix broken", m.counts.get(k)))
-            }
+            Kind::StaleRead
+            | Kind::ReadYourWrites
+            | Kind::MonotonicRead
+            | Kind::ConsistentPrefix => {}
             Kind::LostWrite
             | Kind::SplitBrain
             | Kind::Discarded
