@@ -17,12 +17,7 @@ fn golden_dir() -> PathBuf {
 
 fn run(name: &str) -> Simulation {
     let path = golden_dir().join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let scenario = wire::decode(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let end = scenario.end();
-    let mut sim = Simulation::new(scenario);
-    sim.run_until(end);
-    sim
+    run_json(&std::fs::read_to_string(&path).unwrap())
 }
 
 #[test]
@@ -661,6 +656,7 @@ fn a_session_write_order_is_a_causal_order() {
     assert_eq!(sim.metrics().consistent_prefix, 1);
 }
 
+/// Runs a scenario given as JSON text to its end.
 fn run_json(text: &str) -> Simulation {
     let s = wire::decode(text).unwrap_or_else(|e| panic!("{e}"));
     let end = s.end();
