@@ -2,17 +2,11 @@
 // an anomaly's cause highlighted in the diagram and the cluster picture.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { watchErrors, state, OUT } from './support';
-import * as fs from 'fs';
+import { watchErrors, state, OUT, openStored } from './support';
 import * as path from 'path';
 
-const link = (name: string) =>
-  fs.readFileSync(path.join(__dirname, '..', 'engine', 'testdata', 'links', `${name}.link`), 'utf8').trim();
-
 async function open(page: Page, name: string) {
-  await page.goto('/#' + link(name));
-  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
-  await expect(page.locator('svg.cluster g.node').first()).toBeAttached();
+  await openStored(page, name);
 }
 
 const seek = (page: Page, ms: number) => page.evaluate((t) => (window as any).replicaLab.seek(t), ms);

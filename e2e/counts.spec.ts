@@ -2,20 +2,14 @@
 // stale reads or anomalies gives the engine's numbers (check's module docs), and they agree with
 // the anomaly list the page exposes in getState().
 import { test, expect, type Page } from '@playwright/test';
-import * as fs from 'fs';
 import * as path from 'path';
-import { OUT, state, watchErrors } from './support';
+import { OUT, openStored, state, watchErrors } from './support';
 
 type Anomaly = { t: number; anomaly: string; op?: number };
 type S = { time_us: number; playing: boolean; anomalies: Anomaly[]; history: { id: number; result: any }[] };
 
-const link = (name: string) =>
-  fs.readFileSync(path.join(__dirname, '..', 'engine', 'testdata', 'links', `${name}.link`), 'utf8').trim();
-
 async function open(page: Page, name: string) {
-  await page.goto('/#' + link(name));
-  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
-  await expect(page.locator('svg.cluster g.node').first()).toBeAttached();
+  await openStored(page, name);
   await expect.poll(async () => (await state<S>(page)).time_us).toBe(600_000);
 }
 

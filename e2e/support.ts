@@ -1,5 +1,6 @@
 // Helpers shared by the e2e specs: loading the page, reading window.replicaLab, collecting errors.
 import { expect, type Page } from '@playwright/test';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /** Where screenshots go. */
@@ -35,4 +36,15 @@ export async function boot(page: Page) {
 export async function choose(page: Page, name: 'Single-leader' | 'Multi-leader' | 'Leaderless') {
   await page.getByRole('radio', { name, exact: true }).click();
   await expect(page.getByRole('radio', { name, exact: true })).toHaveAttribute('aria-checked', 'true');
+}
+
+/** The body of a stored link (`engine/testdata/links/NAME.link`). */
+export const storedLink = (name: string) =>
+  fs.readFileSync(path.join(__dirname, '..', 'engine', 'testdata', 'links', `${name}.link`), 'utf8').trim();
+
+/** Opens a stored link and waits for the page's API and the cluster picture. */
+export async function openStored(page: Page, name: string) {
+  await page.goto('/#' + storedLink(name));
+  await page.waitForFunction(() => typeof (window as any).replicaLab?.getState === 'function');
+  await expect(page.locator('svg.cluster g.node').first()).toBeAttached();
 }
